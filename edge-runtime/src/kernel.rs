@@ -1,0 +1,162 @@
+//! The one numeric kernel: evaluates a [`SurrogateView`] with scratch on the stack.
+//!
+//! `W` bounds the widest layer (inputs and outputs included); the scratch is two `[f32; W]`
+//! arrays. No allocation, no panics on data: every size problem is an [`EvalError`].
+
+use crate::blob::{f32_at, Precision, SurrogateView};
+use crate::Activation;
+
+/// Why an evaluation could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalError {
+    /// The input slice does not hold `n_in` values (per pair, for batches).
+    InputLen {
+        /// Values expected.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// The output slice does not hold `n_out` values (per pair, for batches).
+    OutputLen {
+        /// Values expected.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A layer is wider than the scratch bound `W`.
+    WidthExceeded {
+        /// Width the surrogate needs.
+        needed: usize,
+        /// The bound `W` it was called with.
+        max: usize,
+    },
+}
+
+impl core::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Self::InputLen { expected, got } => write!(f, "surrogate takes {expected} inputs, got {got}"),
+            Self::OutputLen { expected, got } => write!(f, "surrogate gives {expected} outputs, output buffer holds {got}"),
+            Self::WidthExceeded { needed, max } => {
+                write!(f, "surrogate needs scratch width {needed}, evaluator was built for at most {max}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for EvalError {}
+
+/// An input outside the surrogate's trained domain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutOfDomain {
+    /// Index of the input.
+    pub input: usize,
+    /// Its value.
+    pub value: f32,
+    /// Lower bound of the trained domain.
+    pub lo: f32,
+    /// Upper bound of the trained domain.
+    pub hi: f32,
+}
+
+/// How stored weights become f32.
+trait Element {
+    const SIZE: usize;
+    fn load(b: &[u8]) -> f32;
+}
+
+struct F32Le;
+impl Element for F32Le {
+    const SIZE: usize = 4;
+    #[inline(always)]
+    fn load(b: &[u8]) -> f32 {
+        f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+}
+
+struct F16Le;
+impl Element for F16Le {
+    const SIZE: usize = 2;
+    #[inline(always)]
+    fn load(b: &[u8]) -> f32 {
+        half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32()
+    }
+}
+
+/// `y = act(W·x + b)` for one layer; `w` holds one row of `x.len()` weights per output.
+#[inline(always)]
+fn dense<E: Element>(w: &[u8], b: &[u8], x: &[f32], y: &mut [f32], act: Activation) {
+    let row_bytes = x.len() * E::SIZE;
+    for ((yo, row), bias) in y.iter_mut().zip(w.chunks_exact(row_bytes)).zip(b.chunks_exact(E::SIZE)) {
+        let mut acc = E::load(bias);
+        for (wi, &xi) in row.chunks_exact(E::SIZE).zip(x) {
+            acc += E::load(wi) * xi;
+        }
+        *yo = act.apply(acc);
+    }
+}
+
+impl SurrogateView<'_> {
+    /// Evaluates the surrogate on one input vector of raw (unnormalised) values.
+    pub fn eval<const W: usize>(&self, x: &[f32], y: &mut [f32]) -> Result<(), EvalError> {
+        let (n_in, n_out) = (self.n_in(), self.n_out());
+        if x.len() != n_in {
+            return Err(EvalError::InputLen { expected: n_in, got: x.len() });
+        }
+        if y.len() != n_out {
+            return Err(EvalError::OutputLen { expected: n_out, got: y.len() });
+        }
+        let needed = self.max_width();
+        if needed > W {
+            return Err(EvalError::WidthExceeded { needed, max: W });
+        }
+        let mut a = [0.0f32; W];
+        let mut h = [0.0f32; W];
+        let (norm, bytes) = (self.layout.input_norm, self.bytes);
+        for (i, (ai, &xi)) in a.iter_mut().zip(x).enumerate() {
+            *ai = xi * f32_at(bytes, norm + 4 * i) + f32_at(bytes, norm + 4 * (n_in + i));
+        }
+        let mut width = n_in;
+        for k in 0..self.n_layers {
+            let out = self.width(k + 1);
+            let (w, b) = self.layer_bytes(k);
+            let act = self.activation(k);
+            match self.precision {
+                Precision::F32 => dense::<F32Le>(w, b, &a[..width], &mut h[..out], act),
+                Precision::F16 => dense::<F16Le>(w, b, &a[..width], &mut h[..out], act),
+            }
+            core::mem::swap(&mut a, &mut h);
+            width = out;
+        }
+        let norm = self.layout.output_norm;
+        for (o, (yo, &ao)) in y.iter_mut().zip(&a[..n_out]).enumerate() {
+            *yo = ao * f32_at(bytes, norm + 4 * o) + f32_at(bytes, norm + 4 * (n_out + o));
+        }
+        Ok(())
+    }
+
+    /// Evaluates a row-major batch: `xs` holds `k · n_in` values, `ys` receives `k · n_out`.
+    pub fn eval_batch<const W: usize>(&self, xs: &[f32], ys: &mut [f32]) -> Result<(), EvalError> {
+        let (n_in, n_out) = (self.n_in(), self.n_out());
+        if xs.len() % n_in != 0 {
+            return Err(EvalError::InputLen { expected: n_in, got: xs.len() % n_in });
+        }
+        if ys.len() != xs.len() / n_in * n_out {
+            return Err(EvalError::OutputLen { expected: xs.len() / n_in * n_out, got: ys.len() });
+        }
+        for (x, y) in xs.chunks_exact(n_in).zip(ys.chunks_exact_mut(n_out)) {
+            self.eval::<W>(x, y)?;
+        }
+        Ok(())
+    }
+
+    /// The first input outside the trained domain, if any (NaN counts as outside).
+    pub fn out_of_domain(&self, x: &[f32]) -> Option<OutOfDomain> {
+        x.iter().take(self.n_in()).enumerate().find_map(|(input, &value)| {
+            let (lo, hi) = self.domain(input);
+            let inside = value >= lo && value <= hi;
+            (!inside).then_some(OutOfDomain { input, value, lo, hi })
+        })
+    }
+}
