@@ -1,14 +1,16 @@
 //! Input/output pairs of one program: row-major `f32` matrices of `len × n_in` and `len × n_out`.
 
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 /// What is wrong with a set of I/O pairs.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum IoPairsError {
     /// The flat buffers do not hold a whole number of rows of the stated widths.
-    #[error("I/O pairs of width {n_in}→{n_out}: {inputs} input values and {outputs} output values do not make whole rows of the same count")]
+    #[error(
+        "I/O pairs of width {n_in}→{n_out}: {inputs} input values and {outputs} output values do not make whole rows of the same count"
+    )]
     Ragged {
         /// Inputs per pair.
         n_in: usize,
@@ -145,7 +147,8 @@ mod tests {
 
     #[test]
     fn split_is_a_seeded_partition() {
-        let p = IoPairs::new(1, 1, (0..100).map(|i| i as f32).collect(), (0..100).map(|i| -(i as f32)).collect()).unwrap();
+        let p =
+            IoPairs::new(1, 1, (0..100).map(|i| i as f32).collect(), (0..100).map(|i| -(i as f32)).collect()).unwrap();
         let (a, b) = p.split(0.8, 7);
         assert_eq!((a.len(), b.len()), (80, 20));
         let mut all: Vec<f32> = a.inputs().iter().chain(b.inputs()).copied().collect();

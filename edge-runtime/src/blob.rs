@@ -25,8 +25,8 @@
 //!
 //! `docs/blob-format.md` describes the same layout with a worked example.
 
-use crate::crc::crc32;
 use crate::Activation;
+use crate::crc::crc32;
 
 /// The first four bytes of every blob.
 pub const MAGIC: [u8; 4] = *b"CPN\0";
@@ -118,7 +118,9 @@ impl core::fmt::Display for BlobError {
         match *self {
             Self::Truncated { needed, len } => write!(f, "blob truncated: needs {needed} bytes, has {len}"),
             Self::BadMagic(m) => write!(f, "not a .cpn blob: magic bytes are {m:02x?}, expected \"CPN\\0\""),
-            Self::UnsupportedVersion(v) => write!(f, "blob format version {v} is not supported (this build reads {VERSION})"),
+            Self::UnsupportedVersion(v) => {
+                write!(f, "blob format version {v} is not supported (this build reads {VERSION})")
+            }
             Self::UnknownFlags(x) => write!(f, "blob has unknown flag bits {x:#06x}"),
             Self::BadLayerCount(n) => write!(f, "blob declares {n} layers (allowed: 1..={MAX_LAYERS})"),
             Self::BadWidth { index, width } => {
@@ -126,10 +128,9 @@ impl core::fmt::Display for BlobError {
             }
             Self::BadActivation { layer, code } => write!(f, "blob layer {layer} has unknown activation code {code}"),
             Self::BadText => write!(f, "blob name or signature is not valid UTF-8"),
-            Self::LengthMismatch { header, layout, given } => write!(
-                f,
-                "blob length mismatch: header says {header} bytes, layout needs {layout}, {given} given"
-            ),
+            Self::LengthMismatch { header, layout, given } => {
+                write!(f, "blob length mismatch: header says {header} bytes, layout needs {layout}, {given} given")
+            }
             Self::BadCrc { stored, computed } => {
                 write!(f, "blob CRC mismatch: stored {stored:#010x}, computed {computed:#010x} (corrupt blob)")
             }
@@ -267,7 +268,11 @@ impl<'a> SurrogateView<'a> {
             u16_at(bytes, HEADER_LEN + 2 * i).unwrap_or(1) as usize
         });
         if header_len != layout.total_len() || bytes.len() != layout.total_len() {
-            return Err(BlobError::LengthMismatch { header: header_len, layout: layout.total_len(), given: bytes.len() });
+            return Err(BlobError::LengthMismatch {
+                header: header_len,
+                layout: layout.total_len(),
+                given: bytes.len(),
+            });
         }
         let stored = u32_at(bytes, layout.crc)?;
         let computed = crc32(&bytes[..layout.crc]);
@@ -280,7 +285,8 @@ impl<'a> SurrogateView<'a> {
                 return Err(BlobError::BadActivation { layer, code });
             }
         }
-        let text = |off: usize, len: usize| core::str::from_utf8(&bytes[off..off + len]).map_err(|_| BlobError::BadText);
+        let text =
+            |off: usize, len: usize| core::str::from_utf8(&bytes[off..off + len]).map_err(|_| BlobError::BadText);
         text(layout.name, name_len)?;
         text(layout.signature, sig_len)?;
         Ok(Self { bytes, layout, n_layers, precision, name_len, sig_len })
@@ -312,7 +318,10 @@ impl<'a> SurrogateView<'a> {
     }
     /// Activation of layer `k`.
     pub fn activation(&self, k: usize) -> Activation {
-        self.bytes.get(self.layout.activations + k).and_then(|&c| Activation::from_code(c)).unwrap_or(Activation::Identity)
+        self.bytes
+            .get(self.layout.activations + k)
+            .and_then(|&c| Activation::from_code(c))
+            .unwrap_or(Activation::Identity)
     }
     /// Storage precision of the weights.
     pub fn precision(&self) -> Precision {

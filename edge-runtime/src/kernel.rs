@@ -3,8 +3,8 @@
 //! `W` bounds the widest layer (inputs and outputs included); the scratch is two `[f32; W]`
 //! arrays. No allocation, no panics on data: every size problem is an [`EvalError`].
 
-use crate::blob::{f32_at, Precision, SurrogateView};
 use crate::Activation;
+use crate::blob::{Precision, SurrogateView, f32_at};
 
 /// Why an evaluation could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,9 @@ impl core::fmt::Display for EvalError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match *self {
             Self::InputLen { expected, got } => write!(f, "surrogate takes {expected} inputs, got {got}"),
-            Self::OutputLen { expected, got } => write!(f, "surrogate gives {expected} outputs, output buffer holds {got}"),
+            Self::OutputLen { expected, got } => {
+                write!(f, "surrogate gives {expected} outputs, output buffer holds {got}")
+            }
             Self::WidthExceeded { needed, max } => {
                 write!(f, "surrogate needs scratch width {needed}, evaluator was built for at most {max}")
             }

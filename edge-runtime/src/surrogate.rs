@@ -1,6 +1,6 @@
 //! An owned surrogate, as the trainer produces it (feature `std`).
 
-use crate::blob::{pad4, Layout, Precision, SurrogateView, HEADER_LEN, MAGIC, MAX_LAYERS, MAX_WIDTH, VERSION};
+use crate::blob::{HEADER_LEN, Layout, MAGIC, MAX_LAYERS, MAX_WIDTH, Precision, SurrogateView, VERSION, pad4};
 use crate::crc::crc32;
 use crate::{Activation, BlobError, EvalError};
 
@@ -199,7 +199,10 @@ impl Surrogate {
 
     /// A surrogate from `(n_in, n_out, weights, biases, activation)` layers, with identity
     /// normalisation and an unbounded domain.
-    pub fn from_layers(name: &str, layers: &[(usize, usize, Vec<f32>, Vec<f32>, Activation)]) -> Result<Self, SurrogateError> {
+    pub fn from_layers(
+        name: &str,
+        layers: &[(usize, usize, Vec<f32>, Vec<f32>, Activation)],
+    ) -> Result<Self, SurrogateError> {
         let layers: Vec<Layer> = layers
             .iter()
             .map(|(n_in, n_out, w, b, a)| Layer {
@@ -379,13 +382,16 @@ mod tests {
 
     /// Straightforward f64 evaluation of the surrogate's definition, independent of the kernel.
     fn reference(s: &Surrogate, x: &[f32]) -> Vec<f64> {
-        let mut a: Vec<f64> =
-            x.iter().enumerate().map(|(i, &v)| v as f64 * s.input_norm.scale[i] as f64 + s.input_norm.offset[i] as f64).collect();
+        let mut a: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| v as f64 * s.input_norm.scale[i] as f64 + s.input_norm.offset[i] as f64)
+            .collect();
         for l in &s.layers {
             a = (0..l.n_out)
                 .map(|o| {
-                    let z: f64 = l.biases[o] as f64
-                        + (0..l.n_in).map(|i| l.weights[o * l.n_in + i] as f64 * a[i]).sum::<f64>();
+                    let z: f64 =
+                        l.biases[o] as f64 + (0..l.n_in).map(|i| l.weights[o * l.n_in + i] as f64 * a[i]).sum::<f64>();
                     match l.activation {
                         Activation::Identity => z,
                         Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
@@ -483,11 +489,23 @@ mod tests {
     fn invalid_parts_are_rejected() {
         let mut s = sample();
         s.layers[1].n_in = 5;
-        let e = Surrogate::new(s.meta.clone(), s.domain.clone(), s.input_norm.clone(), s.output_norm.clone(), s.layers.clone());
+        let e = Surrogate::new(
+            s.meta.clone(),
+            s.domain.clone(),
+            s.input_norm.clone(),
+            s.output_norm.clone(),
+            s.layers.clone(),
+        );
         assert!(matches!(e, Err(SurrogateError::Shape { layer: 1, .. })));
         let mut s = sample();
         s.layers[0].weights[3] = f32::NAN;
-        let e = Surrogate::new(s.meta.clone(), s.domain.clone(), s.input_norm.clone(), s.output_norm.clone(), s.layers.clone());
+        let e = Surrogate::new(
+            s.meta.clone(),
+            s.domain.clone(),
+            s.input_norm.clone(),
+            s.output_norm.clone(),
+            s.layers.clone(),
+        );
         assert!(matches!(e, Err(SurrogateError::NonFinite { index: 3, .. })));
     }
 }

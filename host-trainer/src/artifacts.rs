@@ -61,7 +61,11 @@ pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_
         let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo < hi { (lo * 0.8, hi * 1.25) } else { (1e-8, 1.0) };
         let mut builder = ChartBuilder::on(&root);
-        builder.margin(20).x_label_area_size(if labels { 40 } else { 5 }).y_label_area_size(if labels { 80 } else { 5 });
+        builder.margin(20).x_label_area_size(if labels { 40 } else { 5 }).y_label_area_size(if labels {
+            80
+        } else {
+            5
+        });
         if labels {
             builder.caption(title, ("sans-serif", 22));
         }
@@ -74,7 +78,11 @@ pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_
         }
         mesh.draw()?;
         let series = [
-            ("train loss (standardised)", BLUE, history.iter().map(|h| (h.epoch as f64, h.train_loss)).collect::<Vec<_>>()),
+            (
+                "train loss (standardised)",
+                BLUE,
+                history.iter().map(|h| (h.epoch as f64, h.train_loss)).collect::<Vec<_>>(),
+            ),
             ("validation MSE (raw)", RED, history.iter().map(|h| (h.epoch as f64, h.val_mse)).collect()),
         ];
         for (name, color, points) in series {
@@ -87,7 +95,12 @@ pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_
             chart.draw_series([Circle::new((b.epoch as f64, b.val_mse), 5, BLACK.filled())])?;
         }
         if labels {
-            chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 14)).draw()?;
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 14))
+                .draw()?;
         }
         root.present()?;
     }

@@ -4,20 +4,20 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use compnet_datasets::IoPairs;
 use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::images::ImageSet;
 use compnet_datasets::parrot::{self, ParrotProgram};
 use compnet_datasets::signature::Signature;
-use compnet_datasets::IoPairs;
 use compnet_runtime::{Metadata, Precision, SurrogateView};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::artifacts;
-use crate::fit::{fit, mse, FitConfig};
+use crate::fit::{FitConfig, fit, mse};
 
 /// compnet: compiles C functions into neural surrogates.
 #[derive(Debug, Parser)]
@@ -322,7 +322,9 @@ fn fit_command(a: FitArgs) -> anyhow::Result<()> {
         config.epochs
     );
     let bar = ProgressBar::new(config.epochs as u64);
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] epoch {pos}/{len} {msg}")?.progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] epoch {pos}/{len} {msg}")?.progress_chars("=> "),
+    );
     let start = Instant::now();
     let mut result = fit(&data.train, meta, data.domain.clone(), &config, &device, &bar)?;
     bar.finish_and_clear();
@@ -348,13 +350,21 @@ fn fit_command(a: FitArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create output folder {}", out.display()))?;
     artifacts::write_atomic(&out.join("surrogate.cpn"), &result.surrogate.to_blob(Precision::F32))?;
     artifacts::write_metrics_csv(&out.join("metrics.csv"), &result.history)?;
-    artifacts::write_loss_plot(&out.join("loss.png"), &format!("compnet fit {}", data.name), &result.history, result.best_epoch)?;
+    artifacts::write_loss_plot(
+        &out.join("loss.png"),
+        &format!("compnet fit {}", data.name),
+        &result.history,
+        result.best_epoch,
+    )?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let data_desc = match &a.source {
         Some(src) => format!("{} --function {} --domain {} --pairs {}", src.display(), data.name, a.domain, a.pairs),
         None => a.data.join(format!("{}.parquet", data.name)).display().to_string(),
     };
-    artifacts::write_json(&out.join("config.json"), &SavedConfig { command, fit: &config, data: data_desc, device: &a.device })?;
+    artifacts::write_json(
+        &out.join("config.json"),
+        &SavedConfig { command, fit: &config, data: data_desc, device: &a.device },
+    )?;
     let report = FitReport {
         program: &data.name,
         signature: &data.signature,

@@ -19,5 +19,7 @@ fn cuda(index: &str) -> anyhow::Result<Device> {
 
 #[cfg(not(feature = "cuda"))]
 fn cuda(_index: &str) -> anyhow::Result<Device> {
-    anyhow::bail!("this compnet was built without CUDA; rebuild with `--features cuda` (see ../shared/GPU.md notes in README)")
+    anyhow::bail!(
+        "this compnet was built without CUDA; rebuild with `--features cuda` (see ../shared/GPU.md notes in README)"
+    )
 }

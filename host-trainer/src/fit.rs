@@ -6,14 +6,14 @@
 
 use std::time::Instant;
 
-use anyhow::{ensure, Context};
+use anyhow::{Context, ensure};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use compnet_datasets::IoPairs;
 use compnet_runtime::{Activation, Metadata, Surrogate};
 use indicatif::ProgressBar;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::{SurrogateMlp, Topology};
@@ -100,8 +100,9 @@ pub fn fit(
     device: &Device,
     progress: &ProgressBar,
 ) -> anyhow::Result<FitResult> {
-    let activation = Activation::from_name(&config.activation)
-        .with_context(|| format!("unknown activation {:?} (known: sigmoid, tanh, relu, identity)", config.activation))?;
+    let activation = Activation::from_name(&config.activation).with_context(|| {
+        format!("unknown activation {:?} (known: sigmoid, tanh, relu, identity)", config.activation)
+    })?;
     ensure!(config.batch_size > 0 && config.epochs > 0, "epochs and batch size must be positive");
     let (train, val) = pairs.split(1.0 - config.validation_fraction, config.seed);
     ensure!(train.len() >= 2 && !val.is_empty(), "too few pairs to train and validate: {} in all", pairs.len());
@@ -188,8 +189,9 @@ mod tests {
         let ys: Vec<f32> = xs.chunks(2).map(|p| (3.0 * p[0]).sin() * p[1] + 0.5).collect();
         let pairs = IoPairs::new(2, 1, xs, ys.clone()).unwrap();
         let config = FitConfig { hidden: vec![16], epochs: 80, batch_size: 64, ..FitConfig::default() };
-        let r = fit(&pairs, Metadata::named("t"), vec![(-1.0, 1.0); 2], &config, &Device::flex(), &ProgressBar::hidden())
-            .unwrap();
+        let r =
+            fit(&pairs, Metadata::named("t"), vec![(-1.0, 1.0); 2], &config, &Device::flex(), &ProgressBar::hidden())
+                .unwrap();
         let mean = ys.iter().map(|&y| y as f64).sum::<f64>() / ys.len() as f64;
         let var = ys.iter().map(|&y| (y as f64 - mean).powi(2)).sum::<f64>() / ys.len() as f64;
         assert!(r.best_val_mse < var / 20.0, "val mse {} vs variance {var}", r.best_val_mse);

@@ -92,7 +92,8 @@ impl SurrogateMlp {
                 let w = l.weight.val();
                 let [n_in, n_out] = w.dims();
                 let w: Vec<f32> = w.into_data().try_to_vec().expect("f32 weights");
-                let weights = (0..n_out).flat_map(|o| (0..n_in).map(move |i| (o, i))).map(|(o, i)| w[i * n_out + o]).collect();
+                let weights =
+                    (0..n_out).flat_map(|o| (0..n_in).map(move |i| (o, i))).map(|(o, i)| w[i * n_out + o]).collect();
                 let biases = match &l.bias {
                     Some(b) => b.val().into_data().try_to_vec().expect("f32 biases"),
                     None => vec![0.0; n_out],
@@ -113,7 +114,9 @@ mod tests {
     #[test]
     fn runtime_kernel_agrees_with_burn_forward() {
         let device = Device::flex();
-        for (hidden, act) in [(vec![8], Activation::Sigmoid), (vec![16, 8], Activation::Tanh), (vec![32], Activation::Relu)] {
+        for (hidden, act) in
+            [(vec![8], Activation::Sigmoid), (vec![16, 8], Activation::Tanh), (vec![32], Activation::Relu)]
+        {
             let topo = Topology::mlp(9, &hidden, 3, act);
             let model = SurrogateMlp::new(&topo, &device).unwrap();
             let n = 257;
