@@ -239,7 +239,7 @@ static PROGRAMS: [ParrotProgram; 6] = [
         hidden: &[32, 8],
         metric: Metric::MissRate,
         parrot_percent: 17.69,
-        sizes: DataSizes { train: 20_000, test: 10_000 },
+        sizes: DataSizes { train: 100_000, test: 10_000 },
         train_data: "triangle pairs, every vertex coordinate ~ U[0, 1)",
         test_data: "triangle pairs, every vertex coordinate ~ U[0, 1) (an independent draw)",
         reference: reference::jmeint,
