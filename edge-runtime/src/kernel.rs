@@ -162,3 +162,38 @@ impl SurrogateView<'_> {
         })
     }
 }
+
+/// Which path produced the outputs of [`SurrogateView::eval_or_fallback`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Path {
+    /// Every input was inside the trained domain: the surrogate ran.
+    Surrogate,
+    /// An input was outside it: the fallback (the original function) ran.
+    Fallback(OutOfDomain),
+}
+
+impl SurrogateView<'_> {
+    /// The out-of-domain guard: evaluates the surrogate when every input lies inside its trained
+    /// domain, otherwise calls `fallback` (typically the original C function) on the same
+    /// buffers, and says which path ran.
+    pub fn eval_or_fallback<const W: usize>(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        fallback: impl FnOnce(&[f32], &mut [f32]),
+    ) -> Result<Path, EvalError> {
+        if x.len() != self.n_in() {
+            return Err(EvalError::InputLen { expected: self.n_in(), got: x.len() });
+        }
+        if y.len() != self.n_out() {
+            return Err(EvalError::OutputLen { expected: self.n_out(), got: y.len() });
+        }
+        match self.out_of_domain(x) {
+            None => self.eval::<W>(x, y).map(|()| Path::Surrogate),
+            Some(o) => {
+                fallback(x, y);
+                Ok(Path::Fallback(o))
+            }
+        }
+    }
+}
