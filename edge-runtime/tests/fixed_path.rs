@@ -3,6 +3,7 @@
 
 use compnet_runtime::{Activation, Affine, Layer, Metadata, Precision, Surrogate, SurrogateView};
 
+#[rustfmt::skip] // generated code, kept byte for byte as the generator writes it
 #[path = "fixtures/sobel_like.rs"]
 mod generated;
 
