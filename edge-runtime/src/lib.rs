@@ -38,7 +38,7 @@ pub mod kernel;
 #[cfg(feature = "std")]
 mod surrogate;
 
-pub use activation::Activation;
+pub use activation::{Activation, exp};
 pub use blob::{BlobError, Precision, SurrogateView};
 pub use kernel::{EvalError, OutOfDomain, Path};
 #[cfg(feature = "std")]

@@ -390,7 +390,17 @@ impl Surrogate {
         let blob = self.to_blob(Precision::F32);
         let view = SurrogateView::parse(&blob).expect("a validated surrogate serialises to a valid blob");
         let mut ys = vec![0.0; xs.len() / self.n_in().max(1) * self.n_out()];
-        view.eval_batch::<MAX_WIDTH>(xs, &mut ys)?;
+        if view.max_width() <= 256 {
+            view.eval_batch::<256>(xs, &mut ys)?;
+        } else {
+            // Wider than the tiled scratch worth putting on a thread's stack: one row at a time.
+            if xs.len() % self.n_in() != 0 {
+                return Err(EvalError::InputLen { expected: self.n_in(), got: xs.len() % self.n_in() });
+            }
+            for (x, y) in xs.chunks_exact(self.n_in()).zip(ys.chunks_exact_mut(self.n_out())) {
+                view.eval::<MAX_WIDTH>(x, y)?;
+            }
+        }
         Ok(ys)
     }
 }
@@ -477,6 +487,24 @@ mod tests {
             let r = reference(&s, x);
             for (a, b) in y.iter().zip(&r) {
                 assert!((*a as f64 - b).abs() < 1e-5, "{a} vs {b} at {x:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn batch_equals_single_calls_bit_for_bit() {
+        for precision in [Precision::F32, Precision::F16] {
+            let blob = sample().to_blob(precision);
+            let v = SurrogateView::parse(&blob).unwrap();
+            for rows in [1usize, 7, 8, 9, 37] {
+                let xs: Vec<f32> = (0..rows * 3).map(|i| (i as f32 * 0.77).sin() * 2.5).collect();
+                let mut batch = vec![0.0; rows * 2];
+                v.eval_batch::<8>(&xs, &mut batch).unwrap();
+                for (x, y) in xs.chunks(3).zip(batch.chunks(2)) {
+                    let mut single = [0.0; 2];
+                    v.eval::<8>(x, &mut single).unwrap();
+                    assert_eq!(y, single);
+                }
             }
         }
     }
