@@ -166,8 +166,25 @@ impl SurrogateView<'_> {
     /// Rows go through in tiles of [`TILE`]: each layer then runs one weight at a time against a
     /// whole tile (a short fixed-length loop the compiler turns into SIMD), with the same operation
     /// order per row as [`Self::eval`], so both give the same bits. Scratch: two `[[f32; TILE]; W]`
-    /// arrays on the stack.
+    /// arrays on the stack. With `std` on x86-64 the same code is also compiled for AVX2 and
+    /// chosen at run time where the CPU has it (same operations, same bits, twice the lanes).
     pub fn eval_batch<const W: usize>(&self, xs: &[f32], ys: &mut [f32]) -> Result<(), EvalError> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.eval_batch_avx2::<W>(xs, ys) };
+        }
+        self.eval_batch_portable::<W>(xs, ys)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2")]
+    unsafe fn eval_batch_avx2<const W: usize>(&self, xs: &[f32], ys: &mut [f32]) -> Result<(), EvalError> {
+        self.eval_batch_portable::<W>(xs, ys)
+    }
+
+    #[inline(always)]
+    fn eval_batch_portable<const W: usize>(&self, xs: &[f32], ys: &mut [f32]) -> Result<(), EvalError> {
         let (n_in, n_out) = (self.n_in(), self.n_out());
         if xs.len() % n_in != 0 {
             return Err(EvalError::InputLen { expected: n_in, got: xs.len() % n_in });
