@@ -41,6 +41,18 @@ impl Activation {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// Applies the activation to every value of `v` (one decision, then a loop the compiler
+    /// vectorises).
+    #[inline(always)]
+    pub fn apply_all(self, v: &mut [f32]) {
+        match self {
+            Self::Identity => {}
+            Self::Sigmoid => v.iter_mut().for_each(|x| *x = Self::Sigmoid.apply(*x)),
+            Self::Tanh => v.iter_mut().for_each(|x| *x = Self::Tanh.apply(*x)),
+            Self::Relu => v.iter_mut().for_each(|x| *x = Self::Relu.apply(*x)),
+        }
+    }
+
     /// Applies the activation. Sigmoid and tanh use [`exp`], this crate's own branch-free
     /// exponential, so every target (x86, Cortex-M, the batched and single-call paths) computes the
     /// same bits and the batched loops vectorise.
@@ -74,13 +86,17 @@ pub fn exp(x: f32) -> f32 {
     const LN2_LO: f32 = 1.428_606_8e-6; // ln 2 − LN2_HI
     const ROUND: f32 = 12_582_912.0; // 1.5 · 2²³: adding and subtracting it rounds to an integer
     let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2_E + ROUND) - ROUND;
+    // Adding ROUND leaves round(x / ln 2) = n in the low mantissa bits: the bits are 0x4B40_0000 + n.
+    // Reading n from the bits (not with `as i32`, whose saturation is scalar code) keeps it SIMD.
+    let shifted = x * LOG2_E + ROUND;
+    let n = shifted - ROUND;
     let r = (x - n * LN2_HI) - n * LN2_LO;
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
-    p * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    let two_n = shifted.to_bits().wrapping_sub(0x4B40_0000).wrapping_add(127) << 23;
+    p * f32::from_bits(two_n)
 }
 
 #[cfg(test)]

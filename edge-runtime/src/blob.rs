@@ -360,6 +360,22 @@ impl<'a> SurrogateView<'a> {
         let n = self.n_out();
         (f32_at(self.bytes, self.layout.output_norm + 4 * o), f32_at(self.bytes, self.layout.output_norm + 4 * (n + o)))
     }
+    /// Every layer in order: `(n_in, n_out, weight bytes, bias bytes, activation)`, walking the
+    /// weight section once.
+    #[inline(always)]
+    pub(crate) fn layers(&self) -> impl Iterator<Item = (usize, usize, &'a [u8], &'a [u8], Activation)> + '_ {
+        let p = self.precision.bytes();
+        let mut off = self.layout.weights;
+        (0..self.n_layers).map(move |k| {
+            let (i, o) = (self.width(k), self.width(k + 1));
+            let (wb, bb) = (i * o * p, o * p);
+            let w = &self.bytes[off..off + wb];
+            let b = &self.bytes[off + wb..off + wb + bb];
+            off += pad4(wb + bb);
+            (i, o, w, b, self.activation(k))
+        })
+    }
+
     /// Bytes of layer `k`'s weights (row-major, one row per output) and biases.
     pub(crate) fn layer_bytes(&self, k: usize) -> (&'a [u8], &'a [u8]) {
         let mut off = self.layout.weights;

@@ -95,8 +95,9 @@ fn dense<E: Element>(w: &[u8], b: &[u8], x: &[f32], y: &mut [f32], act: Activati
         for (wi, &xi) in row.chunks_exact(E::SIZE).zip(x) {
             acc += E::load(wi) * xi;
         }
-        *yo = act.apply(acc);
+        *yo = acc;
     }
+    act.apply_all(y);
 }
 
 /// Rows per tile of [`SurrogateView::eval_batch`]: 8 f32 lanes fill one AVX register, two SSE
@@ -116,15 +117,31 @@ fn dense_tile<E: Element>(w: &[u8], b: &[u8], x: &[[f32; TILE]], y: &mut [[f32; 
                 *a += wv * xv;
             }
         }
-        for (out, a) in yo.iter_mut().zip(acc) {
-            *out = act.apply(a);
-        }
+        *yo = acc;
     }
+    act.apply_all(y.as_flattened_mut());
 }
 
 impl SurrogateView<'_> {
     /// Evaluates the surrogate on one input vector of raw (unnormalised) values.
+    #[inline]
     pub fn eval<const W: usize>(&self, x: &[f32], y: &mut [f32]) -> Result<(), EvalError> {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.eval_avx2::<W>(x, y) };
+        }
+        self.eval_portable::<W>(x, y)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2")]
+    unsafe fn eval_avx2<const W: usize>(&self, x: &[f32], y: &mut [f32]) -> Result<(), EvalError> {
+        self.eval_portable::<W>(x, y)
+    }
+
+    #[inline(always)]
+    fn eval_portable<const W: usize>(&self, x: &[f32], y: &mut [f32]) -> Result<(), EvalError> {
         let (n_in, n_out) = (self.n_in(), self.n_out());
         if x.len() != n_in {
             return Err(EvalError::InputLen { expected: n_in, got: x.len() });
@@ -142,17 +159,14 @@ impl SurrogateView<'_> {
         for (i, (ai, &xi)) in a.iter_mut().zip(x).enumerate() {
             *ai = xi * f32_at(bytes, norm + 4 * i) + f32_at(bytes, norm + 4 * (n_in + i));
         }
-        let mut width = n_in;
-        for k in 0..self.n_layers {
-            let out = self.width(k + 1);
-            let (w, b) = self.layer_bytes(k);
-            let act = self.activation(k);
+        // Ping-pong between the two buffers by swapping references, not contents.
+        let (mut a, mut h) = (&mut a, &mut h);
+        for (width, out, w, b, act) in self.layers() {
             match self.precision {
                 Precision::F32 => dense::<F32Le>(w, b, &a[..width], &mut h[..out], act),
                 Precision::F16 => dense::<F16Le>(w, b, &a[..width], &mut h[..out], act),
             }
             core::mem::swap(&mut a, &mut h);
-            width = out;
         }
         let norm = self.layout.output_norm;
         for (o, (yo, &ao)) in y.iter_mut().zip(&a[..n_out]).enumerate() {
@@ -209,17 +223,13 @@ impl SurrogateView<'_> {
                     *v = if r < t { xt[r * n_in + i] * scale + offset } else { 0.0 };
                 }
             }
-            let mut width = n_in;
-            for k in 0..self.n_layers {
-                let out = self.width(k + 1);
-                let (w, b) = self.layer_bytes(k);
-                let act = self.activation(k);
+            let (mut a, mut h) = (&mut a, &mut h);
+            for (width, out, w, b, act) in self.layers() {
                 match self.precision {
                     Precision::F32 => dense_tile::<F32Le>(w, b, &a[..width], &mut h[..out], act),
                     Precision::F16 => dense_tile::<F16Le>(w, b, &a[..width], &mut h[..out], act),
                 }
                 core::mem::swap(&mut a, &mut h);
-                width = out;
             }
             for (o, ao) in a.iter().enumerate().take(n_out) {
                 let (scale, offset) = (f32_at(bytes, onorm + 4 * o), f32_at(bytes, onorm + 4 * (n_out + o)));
