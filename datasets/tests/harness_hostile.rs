@@ -99,7 +99,11 @@ fn writing_a_file_outside_the_temp_dir_is_stopped() {
     let h = harness();
     // A directory the sandboxed process could write to if it were not contained (mode 0777,
     // outside /tmp so that it is visible from the run's mount namespace).
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    // The target dir is the natural place, unless the checkout itself lies under a directory the
+    // sandbox hides behind a private tmpfs (a clone in /tmp): then /run, which stays visible.
+    let target_tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let hidden = h.isolation().private_mounts.iter().any(|m| target_tmp.starts_with(m));
+    let dir = tempfile::tempdir_in(if hidden { std::path::Path::new("/run") } else { target_tmp }).unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let victim = dir.path().join("victim.txt");
     std::fs::write(&victim, "precious").unwrap();
