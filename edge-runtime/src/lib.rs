@@ -35,11 +35,15 @@ pub mod blob;
 mod crc;
 pub mod fixed;
 pub mod kernel;
+#[cfg(feature = "tract")]
+pub mod onnx_runner;
 #[cfg(feature = "std")]
 mod surrogate;
 
 pub use activation::{Activation, exp};
 pub use blob::{BlobError, Precision, SurrogateView};
 pub use kernel::{EvalError, OutOfDomain, Path};
+#[cfg(feature = "tract")]
+pub use onnx_runner::{OnnxRunner, OnnxSource, RunnerError};
 #[cfg(feature = "std")]
 pub use surrogate::{Affine, Layer, Metadata, Surrogate, SurrogateError};
