@@ -389,16 +389,25 @@ impl Surrogate {
     pub fn eval_batch(&self, xs: &[f32]) -> Result<Vec<f32>, EvalError> {
         let blob = self.to_blob(Precision::F32);
         let view = SurrogateView::parse(&blob).expect("a validated surrogate serialises to a valid blob");
-        let mut ys = vec![0.0; xs.len() / self.n_in().max(1) * self.n_out()];
-        if view.max_width() <= 256 {
-            view.eval_batch::<256>(xs, &mut ys)?;
+        view.eval_rows(xs)
+    }
+}
+
+impl SurrogateView<'_> {
+    /// Evaluates any number of rows (`xs` row-major, a multiple of `n_in` values) into a new
+    /// vector: the tiled batch kernel with a 256-wide scratch, or row by row for wider surrogates.
+    pub fn eval_rows(&self, xs: &[f32]) -> Result<Vec<f32>, EvalError> {
+        let n_in = self.n_in();
+        if !xs.len().is_multiple_of(n_in) {
+            return Err(EvalError::InputLen { expected: n_in, got: xs.len() % n_in });
+        }
+        let mut ys = vec![0.0; xs.len() / n_in * self.n_out()];
+        if self.max_width() <= 256 {
+            self.eval_batch::<256>(xs, &mut ys)?;
         } else {
             // Wider than the tiled scratch worth putting on a thread's stack: one row at a time.
-            if xs.len() % self.n_in() != 0 {
-                return Err(EvalError::InputLen { expected: self.n_in(), got: xs.len() % self.n_in() });
-            }
-            for (x, y) in xs.chunks_exact(self.n_in()).zip(ys.chunks_exact_mut(self.n_out())) {
-                view.eval::<MAX_WIDTH>(x, y)?;
+            for (x, y) in xs.chunks_exact(n_in).zip(ys.chunks_exact_mut(self.n_out())) {
+                self.eval::<MAX_WIDTH>(x, y)?;
             }
         }
         Ok(ys)

@@ -4,10 +4,10 @@
 //! *normalised* values; the normalisation is kept outside the module (it is fitted from data, not
 //! trained) and folded in when the module becomes a [`Surrogate`].
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid, tanh};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use compnet_runtime::{Activation, Affine, Layer, Metadata, Surrogate, SurrogateError};
 
 /// Widths and activations of a surrogate MLP.
@@ -75,6 +75,26 @@ impl SurrogateMlp {
         })
     }
 
+    /// A module computing `s`'s layers (its normalisation stays outside, as in training).
+    pub fn from_surrogate(s: &Surrogate, device: &Device) -> Self {
+        let layers = s
+            .layers
+            .iter()
+            .map(|l| {
+                // The runtime stores one row per output; burn wants `[d_in, d_out]`.
+                let w: Vec<f32> =
+                    (0..l.n_in).flat_map(|i| (0..l.n_out).map(move |o| l.weights[o * l.n_in + i])).collect();
+                let weight = Tensor::<2>::from_data(TensorData::new(w, [l.n_in, l.n_out]), device);
+                let bias = Tensor::<1>::from_data(TensorData::new(l.biases.clone(), [l.n_out]), device);
+                let mut linear = LinearConfig::new(l.n_in, l.n_out).init(device);
+                linear.weight = Param::from_tensor(weight);
+                linear.bias = Some(Param::from_tensor(bias));
+                linear
+            })
+            .collect();
+        Self { layers, activations: s.layers.iter().map(|l| l.activation).collect() }
+    }
+
     /// The runtime surrogate this module computes, with the normalisation folded in.
     pub fn to_surrogate(
         &self,
@@ -108,7 +128,6 @@ impl SurrogateMlp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::TensorData;
 
     /// Issue #2 item 6: the runtime's kernel agrees with burn's forward pass to 1e-5.
     #[test]

@@ -91,3 +91,101 @@ fn fit_of_a_c_source_writes_a_working_surrogate() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap()).unwrap();
     assert!(report["test_mse"].as_f64().unwrap() < 1e-3, "{report}");
 }
+
+fn compnet_stdout(args: &[&str], cwd: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_compnet")).args(args).current_dir(cwd).output().expect("run compnet");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `export` writes an ONNX file and a blob of a trained surrogate; `run` gives, through tract on
+/// the ONNX and through the core on the blob, what the surrogate computes in-process, and that is
+/// close to the real function (x³ − x, fitted here).
+#[test]
+fn export_then_run_on_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cube.c"), "float cube(float x) { return x * x * x - x; }\n").unwrap();
+    let (ok, err) = compnet(
+        &["fit", "--source", "cube.c", "--function", "cube", "--pairs", "2048", "--epochs", "300", "--out", "fit"],
+        dir.path(),
+    );
+    assert!(ok, "{err}");
+    let printed = compnet_stdout(&["export", "fit", "--out", "ex"], dir.path());
+    assert!(printed.contains("max |Δ|"), "{printed}");
+    compnet_stdout(
+        &["export", "fit", "--out", "ex", "--precision", "f16", "--name", "cube16", "--batch", "8"],
+        dir.path(),
+    );
+    let blob = std::fs::read(dir.path().join("fit/surrogate.cpn")).unwrap();
+    let view = compnet_runtime::SurrogateView::parse(&blob).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("ex/cube.cpn")).unwrap(),
+        blob,
+        "f32 export of an f32 blob is the same bytes"
+    );
+
+    let xs = [-0.8f32, -0.25, 0.0, 0.4, 0.9];
+    let args: Vec<String> = xs.iter().flat_map(|x| ["--input".to_owned(), x.to_string()]).collect();
+    for (model, engine, tol) in [
+        ("ex/cube.onnx", "tract", 1e-6),
+        ("ex/cube.cpn", "core", 0.0),
+        ("ex/cube.onnx", "core", 0.0),
+        ("ex/cube.cpn", "tract", 1e-6),
+        ("ex/cube16.onnx", "tract", 2e-3),
+        ("ex/cube16.cpn", "core", 2e-3),
+    ] {
+        let mut a = vec!["run", model, "--engine", engine];
+        a.extend(args.iter().map(String::as_str));
+        let out = compnet_stdout(&a, dir.path());
+        let ys: Vec<f32> = out.lines().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(ys.len(), xs.len(), "{model} {engine}: {out}");
+        for (&x, &y) in xs.iter().zip(&ys) {
+            let mut want = [0.0f32];
+            view.eval::<64>(&[x], &mut want).unwrap();
+            assert!((y - want[0]).abs() <= tol, "{model} {engine}: f({x}) = {y}, in-process {}", want[0]);
+            assert!((y - (x * x * x - x)).abs() < 0.03, "{model} {engine}: f({x}) = {y}, real {}", x * x * x - x);
+        }
+    }
+}
+
+#[test]
+fn export_and_run_reject_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.cpn"), b"CPN\0not really a blob").unwrap();
+    std::fs::write(dir.path().join("junk.onnx"), b"\x08\x07garbage").unwrap();
+    let good = compnet_runtime::Surrogate::new(
+        compnet_runtime::Metadata::named("id2"),
+        vec![(0.0, 1.0); 2],
+        compnet_runtime::Affine::identity(2),
+        compnet_runtime::Affine::identity(1),
+        vec![compnet_runtime::Layer {
+            n_in: 2,
+            n_out: 1,
+            weights: vec![1.0, 1.0],
+            biases: vec![0.0],
+            activation: compnet_runtime::Activation::Identity,
+        }],
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("good.cpn"), good.to_blob(compnet_runtime::Precision::F32)).unwrap();
+    std::fs::write(dir.path().join("rows.csv"), "0.1,0.2\n# comment\n\n0.3,nan\n").unwrap();
+    for (args, needle) in [
+        (&["export", "missing.cpn"][..], "missing.cpn"),
+        (&["export", "junk.cpn"][..], "not a valid .cpn blob"),
+        (&["run", "junk.onnx", "--input", "1"][..], "neither a .cpn blob nor an ONNX"),
+        (&["export", "good.cpn", "--precision", "f8"][..], "unknown precision"),
+        (&["export", "good.cpn", "--opset", "9"][..], "opset 9"),
+        (&["export", "good.cpn", "--batch", "0"][..], "batch"),
+        (&["run", "good.cpn"][..], "no inputs"),
+        (&["run", "good.cpn", "--input", "0.5"][..], "takes 2 inputs"),
+        (&["run", "good.cpn", "--input", "0.5,abc"][..], "\"abc\" is not a number"),
+        (&["run", "good.cpn", "--inputs", "rows.csv"][..], "rows.csv line 4"),
+        (&["run", "good.cpn", "--inputs", "none.csv"][..], "none.csv"),
+        (&["run", "good.cpn", "--input", "0.5,1.5", "--strict-domain"][..], "outside the trained domain [0, 1]"),
+    ] {
+        let (ok, err) = compnet(args, dir.path());
+        assert!(!ok, "{args:?} succeeded");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(compnet_stdout(&["run", "good.cpn", "--input", "0.25,0.5"], dir.path()).trim(), "0.75");
+}

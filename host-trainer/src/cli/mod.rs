@@ -19,6 +19,10 @@ use rand_chacha::ChaCha8Rng;
 use crate::artifacts;
 use crate::fit::{FitConfig, fit, mse};
 
+mod export;
+mod model_file;
+mod run;
+
 /// compnet: compiles C functions into neural surrogates.
 #[derive(Debug, Parser)]
 #[command(name = "compnet", version, about, long_about = None)]
@@ -34,6 +38,10 @@ enum Command {
     Dataset(DatasetCommand),
     /// Train a surrogate from random initialisation on a program's I/O pairs.
     Fit(FitArgs),
+    /// Write a trained surrogate as ONNX and as a `.cpn` blob (f32 or f16).
+    Export(export::ExportArgs),
+    /// Evaluate a surrogate (`.cpn` or `.onnx`) on inputs, through the no-alloc core or tract.
+    Run(run::RunArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +135,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dataset(DatasetCommand::Parrot(a)) => dataset_parrot(a),
         Command::Fit(a) => fit_command(a),
+        Command::Export(a) => export::export_command(a),
+        Command::Run(a) => run::run_command(a),
     }
 }
 
