@@ -4,8 +4,11 @@
 # Usage: ci/fit-parrot.sh [extra `compnet fit` flags…]      (opt-in; not part of ci/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --locked -q -p compnet-trainer
-bin=target/debug/compnet
+# The binary `cargo test --workspace` builds (same feature set as the tests: no second build of burn),
+# copied so that builds during the run do not replace it.
+cargo test --locked -q --workspace --no-run 2>/dev/null
+bin=$(mktemp -d)/compnet
+cp target/debug/compnet "$bin"
 mkdir -p docs/results
 out=docs/results/parrot-fit.md
 {

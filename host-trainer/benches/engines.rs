@@ -7,7 +7,8 @@
 
 use std::hint::black_box;
 
-use compnet_runtime::{Activation, Affine, Layer, Metadata, Precision, Surrogate, SurrogateView};
+use compnet_onnx::{ExportOptions, to_onnx};
+use compnet_runtime::{Activation, Affine, Layer, Metadata, OnnxRunner, Precision, Surrogate, SurrogateView};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[allow(dead_code, clippy::all)]
@@ -86,6 +87,10 @@ fn engines(c: &mut Criterion) {
         let v16 = SurrogateView::parse(&blob16).unwrap();
         let xs: Vec<f32> = (0..ROWS * n_in).map(|i| ((i * 7919) % 1000) as f32 / 1000.0).collect();
         let x1 = xs[..n_in].to_vec();
+        let onnx1 = to_onnx(&s, &ExportOptions { batch: 1, ..ExportOptions::default() }).unwrap();
+        let onnx_batch = to_onnx(&s, &ExportOptions { batch: ROWS, ..ExportOptions::default() }).unwrap();
+        let mut tract1 = OnnxRunner::load(&onnx1, 1).unwrap();
+        let mut tract_batch = OnnxRunner::load(&onnx_batch, ROWS).unwrap();
 
         let mut g = c.benchmark_group(format!("single/{}", case.name));
         let mut y = vec![0.0f32; n_out];
@@ -96,6 +101,7 @@ fn engines(c: &mut Criterion) {
             let x9: [f32; 9] = x1.clone().try_into().unwrap();
             g.bench_function("fixed", |b| b.iter(|| sobel_fixed::eval(black_box(&x9))));
         }
+        g.bench_function("tract", |b| b.iter(|| tract1.run(black_box(&x1)).unwrap()));
         g.finish();
 
         let mut g = c.benchmark_group(format!("batch/{}", case.name));
@@ -110,6 +116,7 @@ fn engines(c: &mut Criterion) {
         });
         g.bench_function("core_f32", |b| b.iter(|| v32.eval_batch::<16>(black_box(&xs), black_box(&mut ys)).unwrap()));
         g.bench_function("core_f16", |b| b.iter(|| v16.eval_batch::<16>(black_box(&xs), black_box(&mut ys)).unwrap()));
+        g.bench_function("tract", |b| b.iter(|| tract_batch.run(black_box(&xs)).unwrap()));
         g.finish();
     }
 }
