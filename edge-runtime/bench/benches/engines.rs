@@ -3,7 +3,7 @@
 //! f16 blobs), the compile-time path (sobel), and tract on the exported ONNX. Per-call latency
 //! (`single/…`) and throughput on 1,024-row batches (`batch/…`).
 //!
-//! `cargo bench -p compnet-trainer --bench engines` — figures and ratios: docs/benchmarks.md.
+//! `cargo bench -p compnet-engine-bench` — figures and ratios: docs/benchmarks.md.
 
 use std::hint::black_box;
 
@@ -13,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[allow(dead_code, clippy::all)]
 #[rustfmt::skip]
-#[path = "../../edge-runtime/tests/fixtures/sobel_like.rs"]
+#[path = "../../tests/fixtures/sobel_like.rs"]
 mod sobel_fixed;
 
 #[link(name = "parrot_originals", kind = "static")]

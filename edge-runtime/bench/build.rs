@@ -6,7 +6,7 @@ fn main() {
     let programs = ["sobel", "kmeans", "fft"];
     let mut build = cc::Build::new();
     for p in programs {
-        let path = format!("../datasets/programs/{p}.c");
+        let path = format!("../../datasets/programs/{p}.c");
         println!("cargo:rerun-if-changed={path}");
         build.file(path);
     }
