@@ -30,7 +30,7 @@ fi
 echo "$lib: no allocator symbols"
 
 step "runtime core tests under Miri"
-MIRIFLAGS=-Zmiri-strict-provenance COMPNET_FUZZ_CASES=64 \
+MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-deterministic-floats" COMPNET_FUZZ_CASES=64 \
   cargo +nightly miri test --locked -p compnet-runtime --lib --test blob_fuzz --test fixed_path
 
 step "firmware on an emulated Cortex-M4F (QEMU mps2-an386)"

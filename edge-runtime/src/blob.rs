@@ -166,6 +166,19 @@ pub(crate) fn f32_at(b: &[u8], off: usize) -> f32 {
     }
 }
 
+/// `b` read in place as the f32 values it stores little-endian: `None` unless the target is
+/// little-endian, `b` starts at a 4-aligned address and its length is a multiple of 4.
+fn f32s_in_place(b: &[u8]) -> Option<&[f32]> {
+    if cfg!(target_endian = "big") {
+        return None;
+    }
+    // SAFETY: f32 is plain data: any 4 initialised bytes are a valid f32 (NaNs included), it has
+    // no padding and no invariant. `align_to` puts in the middle slice only whole f32s at
+    // f32-aligned addresses inside `b`, borrowed (shared, read-only) for as long as `b` is.
+    let (head, values, tail) = unsafe { b.align_to::<f32>() };
+    (head.is_empty() && tail.is_empty()).then_some(values)
+}
+
 pub(crate) const fn pad4(n: usize) -> usize {
     (n + 3) & !3
 }
@@ -225,6 +238,34 @@ pub struct SurrogateView<'a> {
     pub(crate) precision: Precision,
     name_len: usize,
     sig_len: usize,
+    // Read once at parse, so evaluation does not walk the width list again for them.
+    n_in: u16,
+    n_out: u16,
+    max_width: u16,
+    /// The weight section as f32 values in place, or empty: see [`Self::weights_f32`].
+    weights_f32: &'a [f32],
+}
+
+/// One layer as the kernel walks it: its widths, its activation, and where its weights start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayerShape {
+    pub n_in: usize,
+    pub n_out: usize,
+    pub act: Activation,
+    /// Byte offset of the layer's weights (then biases) from the start of the weight section.
+    pub at: usize,
+}
+
+impl LayerShape {
+    /// The layer's weights and biases in `section`, the weight section seen as units of `T`
+    /// (`u8`, or `f32` when it is read in place), `per` units per stored value. Empty slices if
+    /// the section is too short, which a validated view's never is.
+    #[inline(always)]
+    pub(crate) fn slices<'s, T>(&self, section: &'s [T], per: usize) -> (&'s [T], &'s [T]) {
+        let start = self.at / size_of::<T>();
+        let (wn, bn) = (self.n_in * self.n_out * per, self.n_out * per);
+        section.get(start..start + wn + bn).and_then(|s| s.split_at_checked(wn)).unwrap_or((&[], &[]))
+    }
 }
 
 impl<'a> SurrogateView<'a> {
@@ -257,11 +298,13 @@ impl<'a> SurrogateView<'a> {
             return Err(BlobError::NonZeroReserved);
         }
         let header_len = u32_at(bytes, 16)? as usize;
+        let mut max_width = 0;
         for i in 0..=n_layers {
             let w = u16_at(bytes, HEADER_LEN + 2 * i)?;
             if w == 0 || w as usize > MAX_WIDTH {
                 return Err(BlobError::BadWidth { index: i, width: w });
             }
+            max_width = max_width.max(w);
         }
         // Widths are validated, so the layout's arithmetic is bounded (≤ 32 layers of 4096²).
         let layout = Layout::compute(n_layers, name_len, sig_len, precision, |i| {
@@ -289,7 +332,13 @@ impl<'a> SurrogateView<'a> {
             |off: usize, len: usize| core::str::from_utf8(&bytes[off..off + len]).map_err(|_| BlobError::BadText);
         text(layout.name, name_len)?;
         text(layout.signature, sig_len)?;
-        Ok(Self { bytes, layout, n_layers, precision, name_len, sig_len })
+        let width = |i: usize| u16_at(bytes, HEADER_LEN + 2 * i).unwrap_or(0);
+        let (n_in, n_out) = (width(0), width(n_layers));
+        let weights_f32 = match precision {
+            Precision::F32 => f32s_in_place(&bytes[layout.weights..layout.crc]).unwrap_or(&[]),
+            Precision::F16 => &[],
+        };
+        Ok(Self { bytes, layout, n_layers, precision, name_len, sig_len, n_in, n_out, max_width, weights_f32 })
     }
 
     /// The blob's bytes.
@@ -305,16 +354,19 @@ impl<'a> SurrogateView<'a> {
         u16_at(self.bytes, self.layout.widths + 2 * i).unwrap_or(0) as usize
     }
     /// Inputs of the surrogate.
+    #[inline]
     pub fn n_in(&self) -> usize {
-        self.width(0)
+        self.n_in as usize
     }
     /// Outputs of the surrogate.
+    #[inline]
     pub fn n_out(&self) -> usize {
-        self.width(self.n_layers)
+        self.n_out as usize
     }
     /// The widest layer, inputs and outputs included: the smallest `W` that [`Self::eval`] accepts.
+    #[inline]
     pub fn max_width(&self) -> usize {
-        (0..=self.n_layers).map(|i| self.width(i)).max().unwrap_or(0)
+        self.max_width as usize
     }
     /// Activation of layer `k`.
     pub fn activation(&self, k: usize) -> Activation {
@@ -360,31 +412,51 @@ impl<'a> SurrogateView<'a> {
         let n = self.n_out();
         (f32_at(self.bytes, self.layout.output_norm + 4 * o), f32_at(self.bytes, self.layout.output_norm + 4 * (n + o)))
     }
-    /// Every layer in order: `(n_in, n_out, weight bytes, bias bytes, activation)`, walking the
-    /// weight section once.
+    /// A normalisation section of `n` values per half, from byte `off` on: its `n` scales and its
+    /// `n` offsets (little-endian f32). Empty if out of bounds, which in a validated view it never is.
     #[inline(always)]
-    pub(crate) fn layers(&self) -> impl Iterator<Item = (usize, usize, &'a [u8], &'a [u8], Activation)> + '_ {
+    pub(crate) fn f32_pairs(&self, off: usize, n: usize) -> (&'a [u8], &'a [u8]) {
+        self.bytes.get(off..off + 8 * n).and_then(|s| s.split_at_checked(4 * n)).unwrap_or((&[], &[]))
+    }
+
+    /// The weight section: every layer's weights and biases, each layer padded to 4 bytes.
+    #[inline(always)]
+    pub(crate) fn weight_bytes(&self) -> &'a [u8] {
+        self.bytes.get(self.layout.weights..self.layout.crc).unwrap_or(&[])
+    }
+
+    /// The weight section read in place as f32 values, when that gives the stored values: an f32
+    /// blob, on a little-endian target, at a 4-aligned address (a flash region, an
+    /// `#[repr(align(4))]` array, most heap buffers). `None` otherwise, and the kernel reads the
+    /// bytes instead; both give the same bits. Decided once, at parse.
+    #[inline(always)]
+    pub(crate) fn weights_f32(&self) -> Option<&'a [f32]> {
+        (!self.weights_f32.is_empty()).then_some(self.weights_f32)
+    }
+
+    /// Every layer in order, walking the validated width list and activation codes once, with a
+    /// running offset into the weight section (each layer's part padded to 4 bytes).
+    #[inline(always)]
+    pub(crate) fn layers(&self) -> impl Iterator<Item = LayerShape> + use<'a> {
+        let at = self.layout.widths;
+        let widths = self.bytes.get(at..at + 2 * (self.n_layers + 1)).unwrap_or(&[]);
+        let at = self.layout.activations;
+        let codes = self.bytes.get(at..at + self.n_layers).unwrap_or(&[]);
         let p = self.precision.bytes();
-        let mut off = self.layout.weights;
-        (0..self.n_layers).map(move |k| {
-            let (i, o) = (self.width(k), self.width(k + 1));
-            let (wb, bb) = (i * o * p, o * p);
-            let w = &self.bytes[off..off + wb];
-            let b = &self.bytes[off + wb..off + wb + bb];
-            off += pad4(wb + bb);
-            (i, o, w, b, self.activation(k))
+        let mut at = 0;
+        widths.as_chunks::<2>().0.windows(2).zip(codes).map(move |(w, &code)| {
+            let (n_in, n_out) = (u16::from_le_bytes(w[0]) as usize, u16::from_le_bytes(w[1]) as usize);
+            let act = Activation::from_code(code).unwrap_or(Activation::Identity);
+            let layer = LayerShape { n_in, n_out, act, at };
+            at += pad4((n_in * n_out + n_out) * p);
+            layer
         })
     }
 
     /// Bytes of layer `k`'s weights (row-major, one row per output) and biases.
+    #[cfg(feature = "std")]
     pub(crate) fn layer_bytes(&self, k: usize) -> (&'a [u8], &'a [u8]) {
-        let mut off = self.layout.weights;
-        for j in 0..k {
-            off += pad4((self.width(j) * self.width(j + 1) + self.width(j + 1)) * self.precision.bytes());
-        }
-        let (i, o) = (self.width(k), self.width(k + 1));
-        let wb = i * o * self.precision.bytes();
-        let bb = o * self.precision.bytes();
-        (&self.bytes[off..off + wb], &self.bytes[off + wb..off + wb + bb])
+        let section = self.weight_bytes();
+        self.layers().nth(k).map_or((&[], &[]), |l| l.slices(section, self.precision.bytes()))
     }
 }
