@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::artifacts;
 use crate::fit::{FitConfig, fit, mse};
 
+mod exestack;
 mod export;
 mod model_file;
 mod run;
@@ -49,6 +50,11 @@ enum DatasetCommand {
     /// The six ParrotBench programs: inputs from PAPER.md's domains and real photographs,
     /// outputs from running the C sources in the sandboxed harness.
     Parrot(ParrotArgs),
+    /// ExeStack: executable C functions from a corpus (a folder, or Debian source packages),
+    /// sandboxed, deduplicated, split; resumable.
+    Exestack(exestack::ExestackArgs),
+    /// Random, deterministic numeric C functions from a grammar, in ExeStack's format.
+    Synthetic(exestack::SyntheticArgs),
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +140,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dataset(DatasetCommand::Parrot(a)) => dataset_parrot(a),
+        Command::Dataset(DatasetCommand::Exestack(a)) => exestack::exestack_command(a),
+        Command::Dataset(DatasetCommand::Synthetic(a)) => exestack::synthetic_command(a),
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),

@@ -1,0 +1,488 @@
+//! Where ExeStack's C files come from: a folder of C files, or Debian source packages fetched with
+//! `apt-get source` through `deb-src` entries derived from the machine's own apt sources.
+//!
+//! Debian packages are fetched into a cache folder with a private apt state (its own source list
+//! and package lists under `CACHE/apt/`), so the machine's apt configuration is never changed and no
+//! host name is written anywhere in this project: the `deb-src` entries are the machine's `deb`
+//! entries with the type changed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Numeric C code in Debian: math libraries, signal and image processing, physics, astronomy,
+/// statistics. Packages whose sources are mostly C++ or Fortran are left out.
+pub const DEFAULT_PACKAGES: &[&str] = &[
+    // math libraries and C libraries' libm
+    "gsl",
+    "musl",
+    "newlib",
+    "picolibc",
+    "dietlibc",
+    "libcerf",
+    "cminpack",
+    "nlopt",
+    "glpk",
+    "qhull",
+    "libxc",
+    "sundials",
+    "cubature",
+    "r-base",
+    "dieharder",
+    "gretl",
+    "pspp",
+    "gnumeric",
+    "libm4ri",
+    "fftw3",
+    "kissfft",
+    "mpfit",
+    "gnuplot",
+    "units",
+    // signal and audio processing
+    "libsamplerate",
+    "libsoxr",
+    "libsndfile",
+    "speex",
+    "opus",
+    "codec2",
+    "sox",
+    "swh-plugins",
+    "tap-plugins",
+    "ladspa-sdk",
+    "libbs2b",
+    "libebur128",
+    "libvorbis",
+    "flac",
+    "lame",
+    "twolame",
+    "libgsm",
+    "mpg123",
+    "faad2",
+    "libmad",
+    "soundtouch",
+    "aubio",
+    "csound",
+    "puredata",
+    "fluidsynth",
+    // image processing, graphics, geometry
+    "libgd2",
+    "netpbm-free",
+    "libjpeg-turbo",
+    "libwebp",
+    "openjpeg2",
+    "lcms2",
+    "pixman",
+    "libpng1.6",
+    "potrace",
+    "graphicsmagick",
+    "siril",
+    "gts",
+    "libccd",
+    "shapelib",
+    // physics, astronomy, geodesy, circuits
+    "erfa",
+    "libnova",
+    "wcslib",
+    "cfitsio",
+    "starlink-pal",
+    "xplanet",
+    "gpsd",
+    "geographiclib",
+    "libgeotiff",
+    "astrometry.net",
+    "cdo",
+    "nco",
+    "netcdf",
+    "ngspice",
+];
+
+/// One C file of the corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusFile {
+    /// The package (Debian) or first folder level (folder corpus) the file belongs to.
+    pub package: String,
+    /// A stable identifier: `package/relative/path.c`.
+    pub id: String,
+    /// The file on disk.
+    pub path: PathBuf,
+    /// Include folders for its preprocessing.
+    pub include_dirs: Vec<PathBuf>,
+}
+
+/// A package that could not be fetched or unpacked (the build goes on without it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageFailure {
+    /// The package.
+    pub package: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Why the corpus could not be listed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// The folder does not exist or cannot be read.
+    #[error("corpus folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// apt could not be set up (no sources found, `apt-get update` failed).
+    #[error("cannot set up apt for Debian sources: {0}")]
+    Apt(String),
+}
+
+/// Files larger than this are skipped (generated tables, amalgamations).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Lists the `.c` files under `root`, sorted; the package of a file is its first folder below
+/// `root` (or the root's own name for files directly in it).
+pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFile>, CorpusError> {
+    let err = |source| CorpusError::Folder { path: root.to_path_buf(), source };
+    let meta = std::fs::metadata(root).map_err(err)?;
+    if !meta.is_dir() {
+        return Err(err(std::io::Error::other("not a folder")));
+    }
+    let root_name = root.file_name().map_or("corpus".into(), |n| n.to_string_lossy().into_owned());
+    let mut paths = Vec::new();
+    walk(root, &mut paths);
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let mut parts = rel.components();
+            let package = match (parts.next(), parts.next()) {
+                (Some(first), Some(_)) => first.as_os_str().to_string_lossy().into_owned(),
+                _ => root_name.clone(),
+            };
+            let pkg_root = if package == root_name { root.to_path_buf() } else { root.join(&package) };
+            let include_dirs = include_dirs(&path, &pkg_root, fallback_include);
+            CorpusFile {
+                id: format!("{package}/{}", rel_after_package(&rel, &package, &root_name)),
+                package,
+                path,
+                include_dirs,
+            }
+        })
+        .collect())
+}
+
+fn rel_after_package(rel: &Path, package: &str, root_name: &str) -> String {
+    let s = rel.to_string_lossy();
+    if package == root_name { s.into_owned() } else { s.strip_prefix(&format!("{package}/")).unwrap_or(&s).to_owned() }
+}
+
+/// Recursively collects `.c` files (symlinks not followed, hidden folders skipped).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if kind.is_dir() && !hidden {
+            walk(&path, out);
+        } else if kind.is_file()
+            && path.extension().is_some_and(|e| e == "c")
+            && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The include folders tried for a file: its own folder, its parent, the package root and its
+/// `include/` and `src/` folders, then `fallback` (which holds an empty `config.h`, so that the
+/// many autotools projects that include it preprocess without running `configure`).
+fn include_dirs(file: &Path, pkg_root: &Path, fallback: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = file.parent() {
+        dirs.push(d.to_path_buf());
+        if let Some(p) = d.parent().filter(|p| p.starts_with(pkg_root)) {
+            dirs.push(p.to_path_buf());
+        }
+    }
+    for d in [pkg_root.to_path_buf(), pkg_root.join("include"), pkg_root.join("src")] {
+        if d.is_dir() && !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
+    dirs.push(fallback.to_path_buf());
+    dirs
+}
+
+/// Writes the fallback include folder (an empty `config.h`) under `dir` and returns it.
+pub fn fallback_include_dir(dir: &Path) -> std::io::Result<PathBuf> {
+    let d = dir.join("fallback-include");
+    std::fs::create_dir_all(&d)?;
+    let config = d.join("config.h");
+    if !config.exists() {
+        std::fs::write(&config, "/* compnet ExeStack: stands in for a configure-generated config.h */\n")?;
+    }
+    Ok(d)
+}
+
+/// apt with a private state under `cache/apt`: the arguments that point it there.
+fn apt_args(cache: &Path) -> Vec<String> {
+    let apt = cache.join("apt");
+    vec![
+        "-o".into(),
+        "Dir::Etc::SourceList=/dev/null".into(),
+        "-o".into(),
+        format!("Dir::Etc::SourceParts={}", apt.join("sources").display()),
+        "-o".into(),
+        format!("Dir::State::Lists={}", apt.join("lists").display()),
+        "-o".into(),
+        "Debug::NoLocking=1".into(),
+        "-q".into(),
+    ]
+}
+
+/// The machine's `deb` entries rewritten as `deb-src`: deb822 `.sources` stanzas (`Types: deb`)
+/// and one-line `sources.list` entries.
+pub fn derive_deb_src(etc_apt: &Path) -> String {
+    let mut out = String::new();
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(etc_apt.join("sources.list.d"))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for f in &files {
+        if f.extension().is_some_and(|e| e == "sources") {
+            for stanza in read(f).split("\n\n") {
+                if stanza.lines().any(|l| l.trim() == "Types: deb" || l.trim().starts_with("Types: deb ")) {
+                    let s: Vec<String> = stanza
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with('#'))
+                        .map(|l| {
+                            if l.trim_start().starts_with("Types:") {
+                                "Types: deb-src".to_owned()
+                            } else {
+                                l.to_owned()
+                            }
+                        })
+                        .collect();
+                    out += &format!("{}\n\n", s.join("\n"));
+                }
+            }
+        } else if f.extension().is_some_and(|e| e == "list") {
+            out += &one_line_entries(&read(f));
+        }
+    }
+    let main = etc_apt.join("sources.list");
+    if main.exists() {
+        out += &one_line_entries(&read(&main));
+    }
+    out
+}
+
+/// One-line `deb …` entries as a deb822 stanza each.
+fn one_line_entries(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| l.starts_with("deb ")) {
+        let mut parts = line.split_whitespace().skip(1).peekable();
+        let mut options = Vec::new();
+        if parts.peek().is_some_and(|p| p.starts_with('[')) {
+            for p in parts.by_ref() {
+                options.push(p.trim_matches(|c| c == '[' || c == ']').to_owned());
+                if p.ends_with(']') {
+                    break;
+                }
+            }
+        }
+        let rest: Vec<&str> = parts.collect();
+        if rest.len() < 2 {
+            continue;
+        }
+        out +=
+            &format!("Types: deb-src\nURIs: {}\nSuites: {}\nComponents: {}\n", rest[0], rest[1], rest[2..].join(" "));
+        for o in options.iter().filter_map(|o| o.split_once('=')) {
+            if o.0 == "signed-by" {
+                out += &format!("Signed-By: {}\n", o.1);
+            }
+        }
+        out += "\n";
+    }
+    out
+}
+
+/// Sets up the private apt state (once: the lists are reused while they exist).
+fn apt_update(cache: &Path) -> Result<(), CorpusError> {
+    let apt = cache.join("apt");
+    let lists = apt.join("lists");
+    let ready = lists.join(".compnet-updated");
+    if ready.exists() {
+        return Ok(());
+    }
+    let sources = derive_deb_src(Path::new("/etc/apt"));
+    if sources.trim().is_empty() {
+        return Err(CorpusError::Apt("no `deb` entries found in /etc/apt to derive deb-src entries from".into()));
+    }
+    let io = |e: std::io::Error| CorpusError::Apt(format!("{}: {e}", apt.display()));
+    std::fs::create_dir_all(apt.join("sources")).map_err(io)?;
+    std::fs::create_dir_all(lists.join("partial")).map_err(io)?;
+    std::fs::write(apt.join("sources/compnet-deb-src.sources"), sources).map_err(io)?;
+    let out = Command::new("apt-get")
+        .args(apt_args(cache))
+        .arg("update")
+        .output()
+        .map_err(|e| CorpusError::Apt(format!("cannot run apt-get: {e}")))?;
+    if !out.status.success() {
+        let tail = String::from_utf8_lossy(&out.stderr).lines().rev().take(3).collect::<Vec<_>>().join(" | ");
+        return Err(CorpusError::Apt(format!("apt-get update failed: {tail}")));
+    }
+    std::fs::write(&ready, b"").map_err(io)
+}
+
+/// Fetches and unpacks one source package into `cache/pkgs/PACKAGE/src` (skipped when already
+/// there); returns the unpacked root.
+fn fetch_package(cache: &Path, package: &str) -> Result<PathBuf, String> {
+    let dir = cache.join("pkgs").join(package);
+    let src = dir.join("src");
+    let done = dir.join(".unpacked");
+    if done.exists() {
+        return Ok(src);
+    }
+    let dl = dir.join("dl");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dl).map_err(|e| format!("{}: {e}", dl.display()))?;
+    let out = Command::new("apt-get")
+        .args(apt_args(cache))
+        .args(["source", "--download-only", package])
+        .current_dir(&dl)
+        .output()
+        .map_err(|e| format!("cannot run apt-get: {e}"))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr);
+        let line = msg.lines().find(|l| l.starts_with("E:")).unwrap_or("apt-get source failed").to_owned();
+        return Err(line);
+    }
+    // The upstream tarball (`*.orig.tar.*`), or the one tarball of a native package.
+    let mut tarballs: Vec<PathBuf> = std::fs::read_dir(&dl)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().unwrap_or_default().to_string_lossy();
+            n.contains(".tar.") && !n.contains(".debian.tar.") && !n.ends_with(".asc")
+        })
+        .collect();
+    tarballs.sort();
+    let tarball = tarballs
+        .iter()
+        .find(|p| p.to_string_lossy().contains(".orig.tar."))
+        .or(tarballs.first())
+        .ok_or_else(|| "no source tarball in the download".to_owned())?;
+    std::fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+    let out = Command::new("tar")
+        .arg("-xf")
+        .arg(tarball)
+        .arg("-C")
+        .arg(&src)
+        .arg("--no-same-owner")
+        .output()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("tar -xf {}: {}", tarball.display(), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    let _ = std::fs::remove_dir_all(&dl);
+    std::fs::write(&done, b"").map_err(|e| e.to_string())?;
+    Ok(src)
+}
+
+/// Fetches the packages (each at most once per cache) and lists their `.c` files. A package that
+/// fails is reported and skipped.
+pub fn debian_files(
+    packages: &[String],
+    cache: &Path,
+    fallback_include: &Path,
+    mut on_package: impl FnMut(&str, Result<usize, &str>),
+) -> Result<(Vec<CorpusFile>, Vec<PackageFailure>), CorpusError> {
+    apt_update(cache)?;
+    let mut files = Vec::new();
+    let mut failures = Vec::new();
+    for package in packages {
+        match fetch_package(cache, package) {
+            Ok(root) => {
+                let mut paths = Vec::new();
+                walk(&root, &mut paths);
+                paths.sort();
+                // The tarball's top folder (e.g. `gsl-2.7.1/`) is the package root.
+                let pkg_root = single_subfolder(&root).unwrap_or(root.clone());
+                for path in paths {
+                    let rel = path.strip_prefix(&pkg_root).unwrap_or(&path).to_string_lossy().into_owned();
+                    let include_dirs = include_dirs(&path, &pkg_root, fallback_include);
+                    files.push(CorpusFile {
+                        package: package.clone(),
+                        id: format!("{package}/{rel}"),
+                        path,
+                        include_dirs,
+                    });
+                }
+                on_package(package, Ok(files.iter().filter(|f| &f.package == package).count()));
+            }
+            Err(message) => {
+                on_package(package, Err(&message));
+                failures.push(PackageFailure { package: package.clone(), message });
+            }
+        }
+    }
+    Ok((files, failures))
+}
+
+fn single_subfolder(dir: &Path) -> Option<PathBuf> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).collect();
+    match entries.as_slice() {
+        [only] if only.is_dir() => Some(only.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deb_src_entries_are_derived_from_both_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("sources.list.d")).unwrap();
+        std::fs::write(
+            dir.path().join("sources.list.d/debian.sources"),
+            "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: stable\nComponents: main\n\n\
+             Types: deb-src\nURIs: http://other.invalid\nSuites: x\nComponents: main\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("sources.list"),
+            "deb [arch=amd64 signed-by=/k.gpg] http://one.invalid/debian stable main contrib\n# deb http://no\n",
+        )
+        .unwrap();
+        let s = derive_deb_src(dir.path());
+        assert_eq!(s.matches("Types: deb-src").count(), 2, "{s}");
+        assert!(s.contains("URIs: http://mirror.invalid/debian\nSuites: stable\nComponents: main"), "{s}");
+        assert!(
+            s.contains("URIs: http://one.invalid/debian\nSuites: stable\nComponents: main contrib\nSigned-By: /k.gpg"),
+            "{s}"
+        );
+        assert!(!s.contains("other.invalid") && !s.contains("a comment"), "{s}");
+    }
+
+    #[test]
+    fn folder_corpus_names_packages_by_first_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("corpus");
+        std::fs::create_dir_all(root.join("alpha/src")).unwrap();
+        std::fs::write(root.join("alpha/src/a.c"), "double f(double x){return x;}").unwrap();
+        std::fs::write(root.join("top.c"), "").unwrap();
+        std::fs::write(root.join("alpha/notes.txt"), "").unwrap();
+        let fb = fallback_include_dir(dir.path()).unwrap();
+        let files = folder_files(&root, &fb).unwrap();
+        let ids: Vec<&str> = files.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["alpha/src/a.c", "corpus/top.c"]);
+        assert_eq!(files[0].package, "alpha");
+        assert!(files[0].include_dirs.contains(&root.join("alpha/src")));
+        assert_eq!(files[0].include_dirs.last(), Some(&fb));
+        assert!(folder_files(&dir.path().join("nope"), &fb).is_err());
+    }
+}

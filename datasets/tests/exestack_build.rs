@@ -1,0 +1,138 @@
+//! The whole ExeStack pipeline on a corpus written here (tests/fixtures/corpus): a small numeric
+//! library, hostile functions, a file that does not preprocess, a whitespace-only duplicate and a
+//! copy of ParrotBench's sobel. Checks every stage's counts and reasons, the Parquet output with
+//! pyarrow (an independent reader), and determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use compnet_datasets::exestack::TypeFilter;
+use compnet_datasets::exestack::corpus::{fallback_include_dir, folder_files};
+use compnet_datasets::exestack::pipeline::{BuildConfig, BuildPaths, BuildStats, build};
+use compnet_datasets::store::read_records;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
+}
+
+fn config(filter: TypeFilter) -> BuildConfig {
+    BuildConfig { filter, pairs: 64, runs: 3, run_wall_seconds: 2.0, run_cpu_seconds: 1.0, ..BuildConfig::default() }
+}
+
+fn run(out: &Path, filter: TypeFilter) -> BuildStats {
+    let fallback = fallback_include_dir(&out.join("work")).unwrap();
+    let files = folder_files(&corpus(), &fallback).unwrap();
+    build(&files, Vec::new(), out, &config(filter), true).unwrap()
+}
+
+fn names(path: &Path) -> Vec<String> {
+    let mut n: Vec<String> = read_records(path).unwrap().into_iter().map(|r| r.function).collect();
+    n.sort();
+    n.dedup();
+    n
+}
+
+#[test]
+fn fixture_corpus_through_every_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("paper");
+    let s = run(&out, TypeFilter::Paper);
+    eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
+
+    assert_eq!(s.files, 6);
+    assert_eq!(s.files_dropped.get("missing_header"), Some(&1), "broken.c includes a missing header: {s:?}");
+    assert_eq!(s.parrotbench_matches, 1, "the copy of sobel is recognised");
+    assert_eq!(s.duplicates, 1, "copies/wave_again.c holds ml_wave reformatted");
+    assert_eq!(s.parrotbench_in_train, 0);
+    for (reason, function) in [
+        ("timeout", "h_loop"),
+        ("crash", "h_abort / h_segv"),
+        ("output_too_large", "h_print"),
+        ("file_write", "h_write"),
+        ("non_finite_output", "h_nan"),
+        ("nondeterministic", "h_random"),
+        ("huge_output_value", "ml_big"),
+    ] {
+        assert!(
+            s.harness_dropped.contains_key(reason),
+            "{function} should be dropped as {reason}: {:?}",
+            s.harness_dropped
+        );
+    }
+    let mut kept: Vec<String> = names(&BuildPaths::new(&out).train);
+    kept.extend(names(&BuildPaths::new(&out).test));
+    kept.sort();
+    assert_eq!(kept, ["horner", "ml_cubic", "ml_mix", "ml_smoothstep", "ml_softsign", "ml_wave"]);
+    assert_eq!(s.kept, 6);
+    assert_eq!(s.train_programs + s.test_programs, 6);
+
+    // The output of a kept function is the real function's: ml_mix(x, y) = 0.3 x + 0.7 y.
+    let all: Vec<_> = [BuildPaths::new(&out).train, BuildPaths::new(&out).test]
+        .iter()
+        .flat_map(|p| read_records(p).unwrap())
+        .collect();
+    let mix = all.iter().find(|r| r.function == "ml_mix" && r.split == "train").unwrap();
+    assert_eq!(mix.pairs.len(), 32);
+    assert_eq!(mix.domain, vec![(-1.0, 1.0); 2]);
+    for i in 0..mix.pairs.len() {
+        let (x, y) = (mix.pairs.input(i)[0] as f64, mix.pairs.input(i)[1] as f64);
+        assert!((mix.pairs.output(i)[0] as f64 - (0.3 * x + 0.7 * y)).abs() < 1e-6);
+    }
+
+    // Independent reader: pyarrow sees the same programs, 32 + 32 pairs each.
+    let script = r#"
+import sys, pyarrow.parquet as pq
+for path in sys.argv[1:]:
+    t = pq.read_table(path).to_pylist()
+    for r in t:
+        assert r["n_in"] == len(r["inputs"][0]) and r["n_out"] == len(r["outputs"][0]), r["name"]
+        assert len(r["inputs"]) == 32 and r["split"] in ("train", "test"), r["name"]
+    print(len(t))
+"#;
+    let probe = Command::new("python3").args(["-c", "import pyarrow"]).output();
+    if matches!(&probe, Ok(o) if o.status.success()) {
+        let paths = BuildPaths::new(&out);
+        let o = Command::new("python3").arg("-c").arg(script).arg(&paths.train).arg(&paths.test).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let rows: usize = String::from_utf8_lossy(&o.stdout).lines().map(|l| l.trim().parse::<usize>().unwrap()).sum();
+        assert_eq!(rows, 12);
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but python3 lacks pyarrow");
+    }
+
+    // Determinism: a second build from scratch writes the same records.
+    let again = dir.path().join("again");
+    run(&again, TypeFilter::Paper);
+    for (a, b) in [
+        (BuildPaths::new(&out).train, BuildPaths::new(&again).train),
+        (BuildPaths::new(&out).test, BuildPaths::new(&again).test),
+    ] {
+        assert_eq!(read_records(&a).unwrap(), read_records(&b).unwrap());
+    }
+}
+
+#[test]
+fn extended_filter_admits_out_pointers_and_ints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("extended");
+    let s = run(&out, TypeFilter::Extended);
+    let mut kept: Vec<String> = names(&BuildPaths::new(&out).train);
+    kept.extend(names(&BuildPaths::new(&out).test));
+    for f in ["ml_polar", "ml_scaled", "ml_mix"] {
+        assert!(kept.iter().any(|k| k == f), "{f} not kept: {kept:?} ({s:?})");
+    }
+    assert!(!kept.iter().any(|k| k == "ml_table"), "pointer-to-array parameters never pass");
+    let all: Vec<_> = [BuildPaths::new(&out).train, BuildPaths::new(&out).test]
+        .iter()
+        .flat_map(|p| read_records(p).unwrap())
+        .collect();
+    let scaled = all.iter().find(|r| r.function == "ml_scaled").unwrap();
+    assert_eq!(scaled.domain[1], (-16.0, 16.0));
+    for i in 0..scaled.pairs.len() {
+        let (x, k) = (scaled.pairs.input(i)[0] as f64, scaled.pairs.input(i)[1]);
+        assert_eq!(k, k.round(), "int inputs are whole numbers");
+        assert!((scaled.pairs.output(i)[0] as f64 - x * k as f64 / 16.0).abs() < 1e-6);
+    }
+    let polar = all.iter().find(|r| r.function == "ml_polar").unwrap();
+    assert_eq!((polar.pairs.n_in(), polar.pairs.n_out()), (2, 2));
+}

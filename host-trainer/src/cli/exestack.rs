@@ -1,0 +1,152 @@
+//! `compnet dataset exestack` and `compnet dataset synthetic`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use compnet_datasets::exestack::corpus::{self, DEFAULT_PACKAGES};
+use compnet_datasets::exestack::pipeline::{BuildConfig, BuildStats, build};
+use compnet_datasets::exestack::{TypeFilter, generated};
+use compnet_datasets::synthetic::SyntheticConfig;
+
+/// The type filter, as a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum Filter {
+    /// float/double parameters and a float/double return, as the paper.
+    Paper,
+    /// Also int scalar parameters and void functions with float/double out-pointers.
+    Extended,
+}
+
+/// Settings shared by both builds.
+#[derive(Debug, Args)]
+pub(super) struct BuildArgs {
+    /// Input sets per function (half for training, half for test).
+    #[arg(long, default_value_t = 2048)]
+    pairs: usize,
+    /// Seed of the input sampling and the program split.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ExestackArgs {
+    /// A folder of C files (each first-level subfolder counts as a package). Without it, Debian
+    /// source packages are fetched.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// Debian source packages, comma-separated (default: a list of numeric C packages).
+    #[arg(long, value_delimiter = ',', conflicts_with = "corpus")]
+    packages: Option<Vec<String>>,
+    /// Where Debian sources and the private apt state are kept.
+    #[arg(long, default_value = ".cache/exestack")]
+    cache: PathBuf,
+    /// Output folder: train.parquet, test.parquet, stats.json, work/ (journals; resumable).
+    #[arg(long, default_value = "data/exestack")]
+    out: PathBuf,
+    /// Type filter.
+    #[arg(long, value_enum, default_value = "paper")]
+    filter: Filter,
+    /// Longest function kept, in C tokens.
+    #[arg(long, default_value_t = 512)]
+    max_tokens: usize,
+    /// Seconds of preprocessing and extraction per file before it is dropped.
+    #[arg(long, default_value_t = 8.0)]
+    file_time_limit: f64,
+    #[command(flatten)]
+    build: BuildArgs,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct SyntheticArgs {
+    /// Programs to generate.
+    #[arg(long, default_value_t = 1000)]
+    count: u64,
+    /// Output folder, as for `exestack`.
+    #[arg(long, default_value = "data/synthetic")]
+    out: PathBuf,
+    /// Largest number of inputs of a generated function (1 to 9).
+    #[arg(long, default_value_t = 9)]
+    max_inputs: usize,
+    #[command(flatten)]
+    build: BuildArgs,
+}
+
+fn config(b: &BuildArgs, filter: TypeFilter) -> anyhow::Result<BuildConfig> {
+    anyhow::ensure!(b.pairs >= 2 && b.pairs % 2 == 0, "--pairs {} must be even and at least 2", b.pairs);
+    let mut c = BuildConfig { filter, pairs: b.pairs, seed: b.seed, ..BuildConfig::default() };
+    if let Some(t) = b.threads {
+        anyhow::ensure!(t > 0, "--threads must be positive");
+        c.threads = t;
+    }
+    Ok(c)
+}
+
+pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
+    let filter = match a.filter {
+        Filter::Paper => TypeFilter::Paper,
+        Filter::Extended => TypeFilter::Extended,
+    };
+    let mut config = config(&a.build, filter)?;
+    config.max_tokens = a.max_tokens;
+    anyhow::ensure!(a.file_time_limit > 0.0, "--file-time-limit must be positive");
+    config.file_time_limit = Duration::from_secs_f64(a.file_time_limit);
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let fallback = corpus::fallback_include_dir(&a.out.join("work"))
+        .with_context(|| format!("cannot write the fallback include folder under {}", a.out.display()))?;
+    let (files, failures) = match &a.corpus {
+        Some(dir) => (corpus::folder_files(dir, &fallback)?, Vec::new()),
+        None => {
+            let packages: Vec<String> =
+                a.packages.clone().unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
+            eprintln!("fetching {} Debian source packages into {}", packages.len(), a.cache.display());
+            corpus::debian_files(&packages, &a.cache, &fallback, |p, r| match r {
+                Ok(n) if !a.build.quiet => eprintln!("  {p:<20} {n} C files"),
+                Err(e) => eprintln!("  {p:<20} skipped: {e}"),
+                _ => {}
+            })?
+        }
+    };
+    if files.is_empty() {
+        bail!("no C files found in the corpus");
+    }
+    eprintln!("{} C files; building into {} ({:?} filter)", files.len(), a.out.display(), filter);
+    let stats = build(&files, failures, &a.out, &config, a.build.quiet)?;
+    print_stats(&stats, &a.out);
+    Ok(())
+}
+
+pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
+    anyhow::ensure!((1..=9).contains(&a.max_inputs), "--max-inputs must be 1 to 9");
+    anyhow::ensure!(a.count > 0, "--count must be positive");
+    let config = config(&a.build, TypeFilter::Extended)?;
+    let generator = SyntheticConfig { max_inputs: a.max_inputs, seed: a.build.seed, ..SyntheticConfig::default() };
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let stats = generated::build_synthetic(a.count, &generator, &a.out, &config, a.build.quiet)?;
+    print_stats(&stats, &a.out);
+    Ok(())
+}
+
+fn print_stats(s: &BuildStats, out: &std::path::Path) {
+    let reasons = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    println!("files          {} ({} processed; dropped: {})", s.files, s.files_ok, reasons(&s.files_dropped));
+    println!("functions      {} seen; type filter dropped: {}", s.functions_seen, reasons(&s.type_filter_dropped));
+    println!(
+        "candidates     {} ({} over the token limit, {} duplicates, {} ParrotBench)",
+        s.candidates, s.too_many_tokens, s.duplicates, s.parrotbench_matches
+    );
+    println!("harness        {} run; dropped: {}", s.selected, reasons(&s.harness_dropped));
+    println!("kept           {} ({} train / {} test programs)", s.kept, s.train_programs, s.test_programs);
+    println!("ParrotBench    {} in the training split", s.parrotbench_in_train);
+    println!("wall time      {:.1} s ({:.1} functions/s through the harness)", s.wall_seconds, s.functions_per_second);
+    println!("written        {}/{{train.parquet, test.parquet, stats.json}}", out.display());
+}
