@@ -60,4 +60,18 @@ assert len(core) == 2 and all(abs(a - b) <= 1e-5 for a, b in zip(core, tract)), 
 print("run ok: core", core, "tract", tract, "exact", [math.sin(-2 * math.pi * 0.125), math.cos(-2 * math.pi * 0.125)])
 PY
 
+step "smoke: compnet dataset synthetic, read back with pyarrow"
+$bin dataset synthetic --count 40 --pairs 256 --out "$out/synthetic" --quiet
+python3 - "$out/synthetic" <<'PY'
+import json, math, sys, pyarrow.parquet as pq
+d = sys.argv[1]
+stats = json.load(open(f"{d}/stats.json"))
+rows = pq.read_table(f"{d}/train.parquet").to_pylist() + pq.read_table(f"{d}/test.parquet").to_pylist()
+assert stats["kept"] >= 36 and len(rows) == 2 * stats["kept"], (stats["kept"], len(rows))
+for r in rows:
+    assert len(r["inputs"]) == 128 and all(len(x) == r["n_in"] for x in r["inputs"]), r["name"]
+    assert all(math.isfinite(v) and abs(v) < 10 for y in r["outputs"] for v in y), r["name"]
+print("synthetic ok:", stats["kept"], "programs,", stats["train_programs"], "train /", stats["test_programs"], "test")
+PY
+
 step "done"

@@ -1,14 +1,22 @@
-//! The C signature of a function the harness can run: `float`/`double` scalar inputs, a
-//! `float`/`double`/`void` return value and scalar out-pointers (`float *y`).
+//! The C signature of a function the harness can run: scalar inputs, a scalar or `void` return
+//! value and scalar out-pointers (`float *y`), where a scalar is `float`, `double`, `int` or
+//! `long`.
 //!
 //! A surrogate's inputs are the function's input parameters in order; its outputs are the return
 //! value (if not `void`) followed by the out-pointer parameters in order.
+//!
+//! Every value crosses the harness as a floating-point number. An integer input is rounded to the
+//! nearest integer by the driver (`(int)lrint(v)`, `lrint(v)` for `long`), so whoever samples inputs
+//! for an integer parameter should draw integers, from a small range: the ExeStack pipeline draws
+//! them uniformly from the integers in [−16, 16] (float inputs stay U(−1, 1)). An integer return
+//! value or out-pointer is converted to `double` exactly. ParrotBench has floating-point
+//! signatures only.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A C floating-point scalar type.
+/// A C scalar type the harness can pass and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scalar {
@@ -16,14 +24,44 @@ pub enum Scalar {
     Float,
     /// C `double`.
     Double,
+    /// C `int` (also written `signed`, `signed int`).
+    Int,
+    /// C `long` (also written `long int`, `signed long`, ...).
+    Long,
 }
 
 impl Scalar {
-    /// The C spelling: `"float"` or `"double"`.
+    /// The C spelling: `"float"`, `"double"`, `"int"` or `"long"`.
     pub fn c_name(self) -> &'static str {
         match self {
             Scalar::Float => "float",
             Scalar::Double => "double",
+            Scalar::Int => "int",
+            Scalar::Long => "long",
+        }
+    }
+
+    /// `float` or `double`.
+    pub fn is_floating(self) -> bool {
+        matches!(self, Scalar::Float | Scalar::Double)
+    }
+
+    /// The scalar spelled by C type words such as `["long", "int"]` or `["double"]` (qualifiers
+    /// removed); `None` for any other type (`unsigned`, `short`, `char`, `long double`, ...).
+    pub fn from_words(words: &[&str]) -> Option<Scalar> {
+        match words {
+            ["float"] => return Some(Scalar::Float),
+            ["double"] => return Some(Scalar::Double),
+            _ => {}
+        }
+        if words.is_empty() || !words.iter().all(|w| matches!(*w, "int" | "signed" | "long")) {
+            return None;
+        }
+        let count = |name: &str| words.iter().filter(|w| **w == name).count();
+        match (count("long"), count("int"), count("signed")) {
+            (0, 0 | 1, 0 | 1) => Some(Scalar::Int),
+            (1, 0 | 1, 0 | 1) => Some(Scalar::Long),
+            _ => None,
         }
     }
 }
@@ -71,17 +109,19 @@ pub enum SignatureError {
         /// What is wrong.
         problem: String,
     },
-    /// The return type is not `void`, `float` or `double`.
-    #[error("function `{function}` returns `{ty}`: only `void`, `float` and `double` returns are supported")]
+    /// The return type is not `void` or a [`Scalar`].
+    #[error(
+        "function `{function}` returns `{ty}`: only `void`, `float`, `double`, `int` and `long` returns are supported"
+    )]
     UnsupportedReturn {
         /// The function.
         function: String,
         /// The return type as written.
         ty: String,
     },
-    /// A parameter is not a `float`/`double` scalar or scalar out-pointer.
+    /// A parameter is not a [`Scalar`] or a scalar out-pointer.
     #[error(
-        "function `{function}`, parameter {index} `{param}` has type `{ty}`: {why}; only `float`/`double` scalars and `float *`/`double *` out-pointers are supported"
+        "function `{function}`, parameter {index} `{param}` has type `{ty}`: {why}; only `float`/`double`/`int`/`long` scalars and out-pointers to them (`float *`, ...) are supported"
     )]
     UnsupportedParam {
         /// The function.
@@ -112,7 +152,7 @@ pub enum SignatureError {
 impl Signature {
     /// Parses a C declaration or definition header such as `"void fft(float x, float *s, float *c)"`
     /// or `"static double f(const double a, double b)"` (a `;` or a body `{ ... }` may follow);
-    /// rejects any other parameter/return type (int, arrays, struct, pointer-to-pointer,
+    /// rejects any other parameter/return type (unsigned, char, arrays, struct, pointer-to-pointer,
     /// variadic...) with a [`SignatureError`] naming the parameter and type.
     pub fn parse(decl: &str) -> Result<Signature, SignatureError> {
         let tokens = lex(decl);
@@ -197,14 +237,6 @@ const KEYWORDS: &[&str] = &[
     "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed", "sizeof",
     "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
 ];
-
-fn scalar(word: &str) -> Option<Scalar> {
-    match word {
-        "float" => Some(Scalar::Float),
-        "double" => Some(Scalar::Double),
-        _ => None,
-    }
-}
 
 fn is_ident(t: &str) -> bool {
     t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -296,14 +328,14 @@ fn parse_tokens(decl: &str, tokens: &[String]) -> Result<Signature, SignatureErr
     };
     let ret_words = &head[..head.len() - 1];
     let ret_types: Vec<&String> = ret_words.iter().filter(|w| !SPECIFIERS.contains(&w.as_str())).collect();
-    let ret = match ret_types.as_slice() {
-        [w] if w.as_str() == "void" => None,
-        [w] if scalar(w).is_some() => scalar(w),
+    let ret_words: Vec<&str> = ret_types.iter().map(|s| s.as_str()).collect();
+    let ret = match ret_words.as_slice() {
+        ["void"] => None,
         [] => return Err(syntax(decl, format!("no return type before `{function}`"))),
-        _ => {
-            let ty = ret_types.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
-            return Err(SignatureError::UnsupportedReturn { function, ty });
-        }
+        words => match Scalar::from_words(words) {
+            Some(s) => Some(s),
+            None => return Err(SignatureError::UnsupportedReturn { function, ty: words.join(" ") }),
+        },
     };
     let inner = &tokens[open + 1..close];
     let mut groups: Vec<&[String]> = Vec::new();
@@ -384,11 +416,8 @@ fn parse_param(function: &str, index: usize, tokens: &[String]) -> Result<Param,
         };
         return Err(unsupported(name, ty, why));
     }
-    let Some(scalar_ty) = (match words.as_slice() {
-        [w] => scalar(w),
-        _ => None,
-    }) else {
-        let why = if words.is_empty() { "no type" } else { "not a floating-point scalar" };
+    let Some(scalar_ty) = Scalar::from_words(&words) else {
+        let why = if words.is_empty() { "no type" } else { "not a supported scalar" };
         return Err(unsupported(name, ty, why));
     };
     match stars {

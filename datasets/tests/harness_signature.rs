@@ -72,7 +72,7 @@ fn param_error(decl: &str) -> (usize, String, String) {
 
 #[test]
 fn rejects_unsupported_parameters_naming_them() {
-    assert_eq!(param_error("double f(double x, int n)"), (1, "n".into(), "int".into()));
+    assert_eq!(param_error("double f(double x, short n)"), (1, "n".into(), "short".into()));
     assert_eq!(param_error("void f(float **pp)"), (0, "pp".into(), "float **".into()));
     assert_eq!(param_error("void f(float a[3], float *y)"), (0, "a".into(), "float[3]".into()));
     assert_eq!(param_error("double f(double v, struct point p)"), (1, "p".into(), "struct point".into()));
@@ -86,14 +86,38 @@ fn rejects_unsupported_parameters_naming_them() {
 #[test]
 fn rejects_other_returns_varargs_and_non_declarations() {
     assert_eq!(
-        Signature::parse("int f(double x)"),
-        Err(SignatureError::UnsupportedReturn { function: "f".into(), ty: "int".into() })
+        Signature::parse("char f(double x)"),
+        Err(SignatureError::UnsupportedReturn { function: "f".into(), ty: "char".into() })
     );
     assert!(matches!(Signature::parse("float *f(double x)"), Err(SignatureError::UnsupportedReturn { .. })));
     assert_eq!(Signature::parse("double f(double x, ...)"), Err(SignatureError::Variadic { function: "f".into() }));
     for bad in ["double f", "double f(double x", "double (double x)", "double f(double x) extra"] {
         assert!(matches!(Signature::parse(bad), Err(SignatureError::Syntax { .. })), "{bad}");
     }
+}
+
+#[test]
+fn parses_int_and_long_scalars() {
+    let s = Signature::parse("long f(int n, signed m, long int k, const double x, int *count)").unwrap();
+    assert_eq!(s.ret, Some(Scalar::Long));
+    assert_eq!(
+        s.params,
+        vec![
+            p("n", Scalar::Int, ParamRole::Input),
+            p("m", Scalar::Int, ParamRole::Input),
+            p("k", Scalar::Long, ParamRole::Input),
+            p("x", Scalar::Double, ParamRole::Input),
+            p("count", Scalar::Int, ParamRole::Output)
+        ]
+    );
+    assert_eq!(s.to_string(), "long f(int n, int m, long k, double x, int *count)");
+    assert_eq!(Signature::parse(&s.to_string()).unwrap(), s);
+    assert_eq!(Signature::parse("int g(long)").unwrap().to_string(), "int g(long arg0)");
+    for bad in ["int f(long long n)", "int f(unsigned n)", "unsigned f(int n)", "long long f(int n)"] {
+        assert!(Signature::parse(bad).is_err(), "{bad}");
+    }
+    let json = serde_json::to_string(&Scalar::Int).unwrap();
+    assert_eq!(json, "\"int\"");
 }
 
 #[test]

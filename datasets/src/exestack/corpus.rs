@@ -133,6 +133,42 @@ pub enum CorpusError {
     Apt(String),
 }
 
+/// The C standard and POSIX headers a package's header index never shadows.
+const C_HEADERS: &[&str] = &[
+    "assert.h",
+    "complex.h",
+    "ctype.h",
+    "errno.h",
+    "fenv.h",
+    "float.h",
+    "inttypes.h",
+    "limits.h",
+    "locale.h",
+    "math.h",
+    "setjmp.h",
+    "signal.h",
+    "stdarg.h",
+    "stdbool.h",
+    "stddef.h",
+    "stdint.h",
+    "stdio.h",
+    "stdlib.h",
+    "string.h",
+    "strings.h",
+    "tgmath.h",
+    "time.h",
+    "wchar.h",
+    "wctype.h",
+    "unistd.h",
+    "fcntl.h",
+    "memory.h",
+    "malloc.h",
+    "alloca.h",
+    "endian.h",
+    "features.h",
+    "config.h",
+];
+
 /// Files larger than this are skipped (generated tables, amalgamations).
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
@@ -148,6 +184,8 @@ pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFi
     let mut paths = Vec::new();
     walk(root, &mut paths);
     paths.sort();
+    let index_dir = fallback_include.with_file_name("header-index");
+    let mut indexes: std::collections::HashMap<String, Option<PathBuf>> = std::collections::HashMap::new();
     Ok(paths
         .into_iter()
         .map(|path| {
@@ -158,7 +196,8 @@ pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFi
                 _ => root_name.clone(),
             };
             let pkg_root = if package == root_name { root.to_path_buf() } else { root.join(&package) };
-            let include_dirs = include_dirs(&path, &pkg_root, fallback_include);
+            let index = indexes.entry(package.clone()).or_insert_with(|| header_index(&pkg_root, &package, &index_dir));
+            let include_dirs = include_dirs(&path, &pkg_root, index.as_deref(), fallback_include);
             CorpusFile {
                 id: format!("{package}/{}", rel_after_package(&rel, &package, &root_name)),
                 package,
@@ -176,15 +215,20 @@ fn rel_after_package(rel: &Path, package: &str, root_name: &str) -> String {
 
 /// Recursively collects `.c` files (symlinks not followed, hidden folders skipped).
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    walk_ext(dir, "c", out)
+}
+
+/// Recursively collects files with extension `ext` of at most [`MAX_FILE_BYTES`].
+fn walk_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         let Ok(kind) = entry.file_type() else { continue };
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if kind.is_dir() && !hidden {
-            walk(&path, out);
+            walk_ext(&path, ext, out);
         } else if kind.is_file()
-            && path.extension().is_some_and(|e| e == "c")
+            && path.extension().is_some_and(|e| e == ext)
             && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
         {
             out.push(path);
@@ -193,9 +237,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The include folders tried for a file: its own folder, its parent, the package root and its
-/// `include/` and `src/` folders, then `fallback` (which holds an empty `config.h`, so that the
-/// many autotools projects that include it preprocess without running `configure`).
-fn include_dirs(file: &Path, pkg_root: &Path, fallback: &Path) -> Vec<PathBuf> {
+/// `include/` and `src/` folders, the package's header index (see [`header_index`]), then
+/// `fallback` (which holds an empty `config.h`, so that the many autotools projects that include
+/// it preprocess without running `configure`).
+fn include_dirs(file: &Path, pkg_root: &Path, index: Option<&Path>, fallback: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(d) = file.parent() {
         dirs.push(d.to_path_buf());
@@ -208,8 +253,39 @@ fn include_dirs(file: &Path, pkg_root: &Path, fallback: &Path) -> Vec<PathBuf> {
             dirs.push(d);
         }
     }
+    dirs.extend(index.map(Path::to_path_buf));
     dirs.push(fallback.to_path_buf());
     dirs
+}
+
+/// A folder of symbolic links to every header of a package, as `NAME.h` and as `SHORT/NAME.h`
+/// where `SHORT` is the package name without a `lib` prefix or version suffix: many projects
+/// include their own headers as `<gsl/gsl_math.h>` from a folder that only their build creates.
+/// The first header of a name (in sorted path order) wins. Returns `None` when the package has no
+/// headers or the index cannot be written.
+pub fn header_index(pkg_root: &Path, package: &str, dir: &Path) -> Option<PathBuf> {
+    let mut headers = Vec::new();
+    walk_ext(pkg_root, "h", &mut headers);
+    if headers.is_empty() {
+        return None;
+    }
+    headers.sort();
+    let short: String =
+        package.trim_start_matches("lib").trim_end_matches(|c: char| c.is_ascii_digit() || c == '.').to_owned();
+    let index = dir.join(package);
+    let nested = index.join(if short.is_empty() { package } else { &short });
+    std::fs::create_dir_all(&nested).ok()?;
+    for h in &headers {
+        let Some(name) = h.file_name() else { continue };
+        // A package's own `math.h` (libcs, test folders) must not shadow the system's for every file.
+        let flat = (!C_HEADERS.contains(&name.to_string_lossy().as_ref())).then(|| index.join(name));
+        for link in flat.into_iter().chain([nested.join(name)]) {
+            if std::fs::symlink_metadata(&link).is_err() {
+                let _ = std::os::unix::fs::symlink(h, &link);
+            }
+        }
+    }
+    Some(index)
 }
 
 /// Writes the fallback include folder (an empty `config.h`) under `dir` and returns it.
@@ -410,9 +486,10 @@ pub fn debian_files(
                 paths.sort();
                 // The tarball's top folder (e.g. `gsl-2.7.1/`) is the package root.
                 let pkg_root = single_subfolder(&root).unwrap_or(root.clone());
+                let index = header_index(&pkg_root, package, &fallback_include.with_file_name("header-index"));
                 for path in paths {
                     let rel = path.strip_prefix(&pkg_root).unwrap_or(&path).to_string_lossy().into_owned();
-                    let include_dirs = include_dirs(&path, &pkg_root, fallback_include);
+                    let include_dirs = include_dirs(&path, &pkg_root, index.as_deref(), fallback_include);
                     files.push(CorpusFile {
                         package: package.clone(),
                         id: format!("{package}/{rel}"),

@@ -163,6 +163,9 @@ pub struct BuildStats {
     pub harness_dropped: BTreeMap<String, usize>,
     /// Functions kept.
     pub kept: usize,
+    /// Of the kept functions, those whose signature passes the paper's filter (with the extended
+    /// filter, the paper-filter dataset is exactly this subset: same candidates, same outcomes).
+    pub kept_paper_signature: usize,
     /// Kept programs in the training split.
     pub train_programs: usize,
     /// Kept programs in the test split.
@@ -270,7 +273,7 @@ fn input_types(signature: &Signature) -> impl Iterator<Item = Scalar> + '_ {
 pub fn input_domain(signature: &Signature, config: &BuildConfig) -> Vec<(f32, f32)> {
     input_types(signature)
         .map(|ty| match ty {
-            Scalar::Int => (config.int_range.0 as f32, config.int_range.1 as f32),
+            Scalar::Int | Scalar::Long => (config.int_range.0 as f32, config.int_range.1 as f32),
             _ => (-1.0, 1.0),
         })
         .collect()
@@ -285,7 +288,7 @@ pub fn sample_inputs(program_id: &str, signature: &Signature, config: &BuildConf
     for _ in 0..config.pairs {
         for ty in &types {
             xs.push(match ty {
-                Scalar::Int => rng.random_range(config.int_range.0..=config.int_range.1) as f32,
+                Scalar::Int | Scalar::Long => rng.random_range(config.int_range.0..=config.int_range.1) as f32,
                 _ => rng.random_range(-1.0f32..1.0),
             });
         }
@@ -474,6 +477,8 @@ pub fn finish(
         target.push(record("test", half..pairs.len()));
     }
     stats.kept = kept.len();
+    stats.kept_paper_signature =
+        programs.iter().filter(|p| kept.contains(&p.id) && TypeFilter::Paper.admits(&p.signature)).count();
     stats.train_programs = train.len() / 2;
     stats.test_programs = test.len() / 2;
     // An independent check of the exclusion: re-tokenise the final training sources.

@@ -3,7 +3,9 @@
 //! * `function.c`: a short prelude of standard headers, the function's source verbatim (under a
 //!   `#line` directive so compiler messages point into it), a compile-time check that the function
 //!   has the declared signature, and `compnet_drv_eval`, which calls the function on a block of
-//!   pairs (`f64` in, converted to each parameter's type; out-pointers point at zeroed locals).
+//!   pairs (`f64` in, converted to each parameter's type: a cast for `float`/`double`, rounding to
+//!   the nearest integer with `lrint` for `int`/`long`; out-pointers point at zeroed locals; every
+//!   output, integer or not, is written as `f64`).
 //! * `driver.c`: `main`, in its own translation unit so that the function's macros and helpers
 //!   cannot clash with it. It moves the binary streams to private descriptors (the function's own
 //!   `printf`s go to stderr, its reads of stdin see `/dev/null`), reads `n_in` native-endian `f64`
@@ -36,7 +38,11 @@ pub(crate) fn function_unit(source: &str, sig: &Signature, file_name: &str) -> S
         let ty = p.ty.c_name();
         match p.role {
             ParamRole::Input => {
-                args.push(format!("({ty})compnet_drv_x[{i_in}]"));
+                args.push(match p.ty {
+                    Scalar::Float | Scalar::Double => format!("({ty})compnet_drv_x[{i_in}]"),
+                    Scalar::Int => format!("(int)lrint(compnet_drv_x[{i_in}])"),
+                    Scalar::Long => format!("lrint(compnet_drv_x[{i_in}])"),
+                });
                 i_in += 1;
             }
             ParamRole::Output => {

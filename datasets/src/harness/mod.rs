@@ -143,7 +143,7 @@ impl Harness {
         let unsupported =
             |problem: &str| Rejection::Unsupported { function: function.clone(), problem: problem.into() };
         if signature.n_in() == 0 {
-            return Err(unsupported("it has no float/double input parameter"));
+            return Err(unsupported("it has no input parameter"));
         }
         if signature.n_out() == 0 {
             return Err(unsupported("it returns void and has no out-pointer parameter"));

@@ -145,7 +145,10 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
         s.candidates, s.too_many_tokens, s.duplicates, s.parrotbench_matches
     );
     println!("harness        {} run; dropped: {}", s.selected, reasons(&s.harness_dropped));
-    println!("kept           {} ({} train / {} test programs)", s.kept, s.train_programs, s.test_programs);
+    println!(
+        "kept           {} ({} train / {} test programs; {} with the paper's float/double-only signature)",
+        s.kept, s.train_programs, s.test_programs, s.kept_paper_signature
+    );
     println!("ParrotBench    {} in the training split", s.parrotbench_in_train);
     println!("wall time      {:.1} s ({:.1} functions/s through the harness)", s.wall_seconds, s.functions_per_second);
     println!("written        {}/{{train.parquet, test.parquet, stats.json}}", out.display());
