@@ -185,7 +185,7 @@ pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFi
     walk(root, &mut paths);
     paths.sort();
     let index_dir = fallback_include.with_file_name("header-index");
-    let mut indexes: std::collections::HashMap<String, Option<PathBuf>> = std::collections::HashMap::new();
+    let mut indexes: std::collections::HashMap<String, Vec<PathBuf>> = std::collections::HashMap::new();
     Ok(paths
         .into_iter()
         .map(|path| {
@@ -197,7 +197,7 @@ pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFi
             };
             let pkg_root = if package == root_name { root.to_path_buf() } else { root.join(&package) };
             let index = indexes.entry(package.clone()).or_insert_with(|| header_index(&pkg_root, &package, &index_dir));
-            let include_dirs = include_dirs(&path, &pkg_root, index.as_deref(), fallback_include);
+            let include_dirs = include_dirs(&path, &pkg_root, index, fallback_include);
             CorpusFile {
                 id: format!("{package}/{}", rel_after_package(&rel, &package, &root_name)),
                 package,
@@ -240,7 +240,7 @@ fn walk_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 /// `include/` and `src/` folders, the package's header index (see [`header_index`]), then
 /// `fallback` (which holds an empty `config.h`, so that the many autotools projects that include
 /// it preprocess without running `configure`).
-fn include_dirs(file: &Path, pkg_root: &Path, index: Option<&Path>, fallback: &Path) -> Vec<PathBuf> {
+fn include_dirs(file: &Path, pkg_root: &Path, index: &[PathBuf], fallback: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(d) = file.parent() {
         dirs.push(d.to_path_buf());
@@ -253,7 +253,7 @@ fn include_dirs(file: &Path, pkg_root: &Path, index: Option<&Path>, fallback: &P
             dirs.push(d);
         }
     }
-    dirs.extend(index.map(Path::to_path_buf));
+    dirs.extend(index.iter().filter(|d| !dirs.contains(d)).cloned().collect::<Vec<_>>());
     dirs.push(fallback.to_path_buf());
     dirs
 }
@@ -261,31 +261,46 @@ fn include_dirs(file: &Path, pkg_root: &Path, index: Option<&Path>, fallback: &P
 /// A folder of symbolic links to every header of a package, as `NAME.h` and as `SHORT/NAME.h`
 /// where `SHORT` is the package name without a `lib` prefix or version suffix: many projects
 /// include their own headers as `<gsl/gsl_math.h>` from a folder that only their build creates.
-/// The first header of a name (in sorted path order) wins. Returns `None` when the package has no
-/// headers or the index cannot be written.
-pub fn header_index(pkg_root: &Path, package: &str, dir: &Path) -> Option<PathBuf> {
+/// The first header of a name (in sorted path order) wins. Returned with the package's folders
+/// named `include` (up to 16; they hold `sys/…` and `machine/…` style headers): the extra include
+/// folders of every file of the package. Empty when the package has no headers.
+pub fn header_index(pkg_root: &Path, package: &str, dir: &Path) -> Vec<PathBuf> {
     let mut headers = Vec::new();
     walk_ext(pkg_root, "h", &mut headers);
     if headers.is_empty() {
-        return None;
+        return Vec::new();
     }
     headers.sort();
     let short: String =
         package.trim_start_matches("lib").trim_end_matches(|c: char| c.is_ascii_digit() || c == '.').to_owned();
     let index = dir.join(package);
     let nested = index.join(if short.is_empty() { package } else { &short });
-    std::fs::create_dir_all(&nested).ok()?;
+    let mut include_folders: Vec<PathBuf> = headers
+        .iter()
+        .filter_map(|h| h.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| n == "include")))
+        .filter_map(|a| std::path::absolute(a).ok())
+        .collect();
+    include_folders.sort();
+    include_folders.dedup();
+    include_folders.truncate(16);
+    if std::fs::create_dir_all(&nested).is_err() {
+        return include_folders;
+    }
     for h in &headers {
         let Some(name) = h.file_name() else { continue };
+        // Links must not dangle wherever the corpus path was relative to.
+        let Ok(h) = std::path::absolute(h) else { continue };
         // A package's own `math.h` (libcs, test folders) must not shadow the system's for every file.
         let flat = (!C_HEADERS.contains(&name.to_string_lossy().as_ref())).then(|| index.join(name));
         for link in flat.into_iter().chain([nested.join(name)]) {
             if std::fs::symlink_metadata(&link).is_err() {
-                let _ = std::os::unix::fs::symlink(h, &link);
+                let _ = std::os::unix::fs::symlink(&h, &link);
             }
         }
     }
-    Some(index)
+    let mut dirs = vec![index];
+    dirs.extend(include_folders);
+    dirs
 }
 
 /// Writes the fallback include folder (an empty `config.h`) under `dir` and returns it.
@@ -475,6 +490,9 @@ pub fn debian_files(
     fallback_include: &Path,
     mut on_package: impl FnMut(&str, Result<usize, &str>),
 ) -> Result<(Vec<CorpusFile>, Vec<PackageFailure>), CorpusError> {
+    // apt runs in each package's download folder: every path handed to it must be absolute.
+    std::fs::create_dir_all(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
+    let cache = &std::path::absolute(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
     apt_update(cache)?;
     let mut files = Vec::new();
     let mut failures = Vec::new();
@@ -489,7 +507,7 @@ pub fn debian_files(
                 let index = header_index(&pkg_root, package, &fallback_include.with_file_name("header-index"));
                 for path in paths {
                     let rel = path.strip_prefix(&pkg_root).unwrap_or(&path).to_string_lossy().into_owned();
-                    let include_dirs = include_dirs(&path, &pkg_root, index.as_deref(), fallback_include);
+                    let include_dirs = include_dirs(&path, &pkg_root, &index, fallback_include);
                     files.push(CorpusFile {
                         package: package.clone(),
                         id: format!("{package}/{rel}"),
