@@ -40,13 +40,13 @@ fn malformed_c_reports_the_compiler_error() {
 #[test]
 fn function_missing_from_source_or_unsupported_signature() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("g.c"), "int g(int n) { return n; }\n").unwrap();
+    std::fs::write(dir.path().join("g.c"), "double g(const char *name) { return name[0]; }\n").unwrap();
     let (ok, err) = compnet(&["fit", "--source", "g.c", "--function", "h"], dir.path());
     assert!(!ok);
     assert!(err.contains("\"h\""), "{err}");
     let (ok, err) = compnet(&["fit", "--source", "g.c", "--function", "g"], dir.path());
     assert!(!ok);
-    assert!(err.contains("int"), "{err}");
+    assert!(err.contains("const char *") && err.contains("not a supported scalar"), "{err}");
 }
 
 #[test]
