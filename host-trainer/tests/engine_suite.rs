@@ -14,23 +14,15 @@ use compnet::{
     COMPNET_SURROGATE_WORDS, compnet_eval, compnet_eval_batch, compnet_open, compnet_status, compnet_surrogate,
 };
 use compnet_onnx::{ExportOptions, to_onnx};
-use compnet_runtime::{Activation, Affine, Layer, Metadata, OnnxRunner, Precision, Surrogate, SurrogateView};
+use compnet_runtime::{Activation, OnnxRunner, Precision, Surrogate, SurrogateView};
 use compnet_trainer::model::SurrogateMlp;
 
 const TOL: f64 = 2e-5;
 const ROWS: usize = 64;
 
-/// splitmix64, so the cases need no `rand`.
-struct Rng(u64);
-impl Rng {
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        lo + (hi - lo) * ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
+// The surrogate and input generators of the ONNX tests: every part of the definition in use.
+#[path = "../../onnx-export/tests/common/mod.rs"]
+mod common;
 
 /// A case: a surrogate with every part of the definition in use, and inputs across its domain.
 struct Case {
@@ -38,54 +30,25 @@ struct Case {
     inputs: Vec<f32>,
 }
 
-fn case(name: &str, widths: &[usize], acts: &[Activation], seed: u64) -> Case {
-    let mut rng = Rng(seed);
-    let layers = widths
-        .windows(2)
-        .zip(acts)
-        .map(|(w, &activation)| {
-            let bound = (6.0 / (w[0] + w[1]) as f32).sqrt() * 1.5;
-            Layer {
-                n_in: w[0],
-                n_out: w[1],
-                weights: (0..w[0] * w[1]).map(|_| rng.uniform(-bound, bound)).collect(),
-                biases: (0..w[1]).map(|_| rng.uniform(-0.5, 0.5)).collect(),
-                activation,
-            }
-        })
-        .collect();
-    let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
-    let domain: Vec<(f32, f32)> = (0..n_in).map(|i| (-1.0 - i as f32 * 0.1, 2.0 + i as f32 * 0.05)).collect();
-    let input_norm = Affine {
-        scale: domain.iter().map(|(lo, hi)| 2.0 / (hi - lo)).collect(),
-        offset: domain.iter().map(|(lo, hi)| -(hi + lo) / (hi - lo)).collect(),
-    };
-    let output_norm = Affine {
-        scale: (0..n_out).map(|_| rng.uniform(0.5, 4.0)).collect(),
-        offset: (0..n_out).map(|_| rng.uniform(-2.0, 2.0)).collect(),
-    };
-    let meta = Metadata {
-        name: name.into(),
-        signature: format!("void {name}(…)"),
-        source_hash: Metadata::source_hash(name),
-        export_error: 1e-3,
-    };
-    let surrogate = Surrogate::new(meta, domain.clone(), input_norm, output_norm, layers).unwrap();
-    let inputs =
-        (0..ROWS).flat_map(|_| domain.iter().map(|&(lo, hi)| rng.uniform(lo, hi)).collect::<Vec<_>>()).collect();
-    Case { surrogate, inputs }
-}
-
 fn cases() -> Vec<Case> {
     use Activation::*;
-    vec![
-        case("sobel", &[9, 8, 1], &[Sigmoid, Identity], 1),
-        case("fft", &[1, 4, 4, 2], &[Tanh, Relu, Identity], 2),
-        case("inversek2j", &[2, 8, 2], &[Sigmoid, Sigmoid], 3),
-        case("jmeint", &[18, 32, 8, 2], &[Sigmoid, Tanh, Identity], 4),
-        case("jpeg", &[64, 16, 64], &[Relu, Identity], 5),
-        case("kmeans", &[6, 8, 4, 1], &[Sigmoid, Sigmoid, Identity], 6),
-    ]
+    let shapes: [(&str, &[usize], &[Activation]); 6] = [
+        ("sobel", &[9, 8, 1], &[Sigmoid, Identity]),
+        ("fft", &[1, 4, 4, 2], &[Tanh, Relu, Identity]),
+        ("inversek2j", &[2, 8, 2], &[Sigmoid, Sigmoid]),
+        ("jmeint", &[18, 32, 8, 2], &[Sigmoid, Tanh, Identity]),
+        ("jpeg", &[64, 16, 64], &[Relu, Identity]),
+        ("kmeans", &[6, 8, 4, 1], &[Sigmoid, Sigmoid, Identity]),
+    ];
+    shapes
+        .iter()
+        .enumerate()
+        .map(|(k, (name, widths, acts))| {
+            let surrogate = common::surrogate(name, widths, acts, k as u64 + 1);
+            let inputs = common::inputs(&surrogate, ROWS, 100 + k as u64);
+            Case { surrogate, inputs }
+        })
+        .collect()
 }
 
 /// The definition in f64: `y = out_scale · mlp(in_scale · x + in_offset) + out_offset`.

@@ -11,88 +11,24 @@ use std::process::Command;
 
 /// Numeric C code in Debian: math libraries, signal and image processing, physics, astronomy,
 /// statistics. Packages whose sources are mostly C++ or Fortran are left out.
+#[rustfmt::skip]
 pub const DEFAULT_PACKAGES: &[&str] = &[
     // math libraries and C libraries' libm
-    "gsl",
-    "musl",
-    "newlib",
-    "picolibc",
-    "dietlibc",
-    "libcerf",
-    "cminpack",
-    "nlopt",
-    "glpk",
-    "qhull",
-    "libxc",
-    "sundials",
-    "cubature",
-    "r-base",
-    "dieharder",
-    "gretl",
-    "pspp",
-    "gnumeric",
-    "libm4ri",
-    "fftw3",
-    "kissfft",
-    "mpfit",
-    "gnuplot",
-    "units",
+    "gsl", "musl", "newlib", "picolibc", "dietlibc", "libcerf", "cminpack", "nlopt", "glpk", "qhull",
+    "libxc", "sundials", "cubature", "r-base", "dieharder", "gretl", "pspp", "gnumeric", "libm4ri",
+    "fftw3", "kissfft", "mpfit", "gnuplot", "units",
     // signal and audio processing
-    "libsamplerate",
-    "libsoxr",
-    "libsndfile",
-    "speex",
-    "opus",
-    "codec2",
-    "sox",
-    "swh-plugins",
-    "tap-plugins",
-    "ladspa-sdk",
-    "libbs2b",
-    "libebur128",
-    "libvorbis",
-    "flac",
-    "lame",
-    "twolame",
-    "libgsm",
-    "mpg123",
-    "faad2",
-    "libmad",
-    "soundtouch",
-    "aubio",
-    "csound",
-    "puredata",
-    "fluidsynth",
+    "libsamplerate", "libsoxr", "libsndfile", "speex", "opus", "codec2", "sox", "swh-plugins",
+    "tap-plugins", "ladspa-sdk", "libbs2b", "libebur128", "libvorbis", "flac", "lame", "twolame",
+    "libgsm", "mpg123", "faad2", "libmad", "soundtouch", "aubio", "csound", "puredata", "fluidsynth",
     // image processing, graphics, geometry
-    "libgd2",
-    "netpbm-free",
-    "libjpeg-turbo",
-    "libwebp",
-    "openjpeg2",
-    "lcms2",
-    "pixman",
-    "libpng1.6",
-    "potrace",
-    "graphicsmagick",
-    "siril",
-    "gts",
-    "libccd",
-    "shapelib",
+    "libgd2", "netpbm-free", "libjpeg-turbo", "libwebp", "openjpeg2", "lcms2", "pixman", "libpng1.6",
+    "potrace", "graphicsmagick", "siril", "gts", "libccd", "shapelib", "gimp", "gegl", "vips", "gdal",
+    // speech, radio, media, scripting
+    "ffmpeg", "direwolf", "pocketsphinx", "sphinxbase", "sqlite3", "lua5.4",
     // physics, astronomy, geodesy, circuits
-    "erfa",
-    "libnova",
-    "wcslib",
-    "cfitsio",
-    "starlink-pal",
-    "xplanet",
-    "gpsd",
-    "geographiclib",
-    "libgeotiff",
-    "astrometry.net",
-    "cdo",
-    "nco",
-    "netcdf",
-    "ngspice",
+    "erfa", "libnova", "wcslib", "cfitsio", "starlink-pal", "xplanet", "gpsd", "geographiclib",
+    "libgeotiff", "astrometry.net", "cdo", "nco", "netcdf", "ngspice",
 ];
 
 /// One C file of the corpus.
@@ -447,7 +383,9 @@ fn fetch_package(cache: &Path, package: &str) -> Result<PathBuf, String> {
     if !out.status.success() {
         let msg = String::from_utf8_lossy(&out.stderr);
         let line = msg.lines().find(|l| l.starts_with("E:")).unwrap_or("apt-get source failed").to_owned();
-        return Err(line);
+        // A mirror that lacks a signature or the Debian patches may still have the upstream
+        // tarball, which is all the corpus needs.
+        fetch_upstream_tarball(cache, package, &dl).map_err(|why| format!("{line} (upstream tarball alone: {why})"))?;
     }
     // The upstream tarball (`*.orig.tar.*`), or the one tarball of a native package.
     let mut tarballs: Vec<PathBuf> = std::fs::read_dir(&dl)
@@ -480,6 +418,44 @@ fn fetch_package(cache: &Path, package: &str) -> Result<PathBuf, String> {
     let _ = std::fs::remove_dir_all(&dl);
     std::fs::write(&done, b"").map_err(|e| e.to_string())?;
     Ok(src)
+}
+
+/// Downloads just the upstream tarball of `package` (URI and SHA-256 from
+/// `apt-get source --print-uris`) into `dl`, checking its hash.
+fn fetch_upstream_tarball(cache: &Path, package: &str, dl: &Path) -> Result<(), String> {
+    let out = Command::new("apt-get")
+        .args(apt_args(cache))
+        .args(["source", "--print-uris", package])
+        .output()
+        .map_err(|e| format!("cannot run apt-get: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Lines: 'URI' FILE SIZE SHA256:HEX
+    let entries: Vec<Vec<&str>> =
+        text.lines().filter(|l| l.starts_with('\'')).map(|l| l.split_whitespace().collect()).collect();
+    let wanted = |f: &str| f.contains(".tar.") && !f.ends_with(".asc") && !f.contains(".debian.tar.");
+    let entry = entries
+        .iter()
+        .find(|e| e.len() >= 4 && e[1].contains(".orig.tar.") && wanted(e[1]))
+        .or_else(|| entries.iter().find(|e| e.len() >= 4 && wanted(e[1])))
+        .ok_or("no tarball listed")?;
+    let (uri, file, hash) = (entry[0].trim_matches('\''), entry[1], entry[3].strip_prefix("SHA256:").unwrap_or(""));
+    let target = dl.join(file);
+    let got = Command::new("curl")
+        .args(["-fsSL", "--max-time", "600", "-o"])
+        .arg(&target)
+        .arg(uri)
+        .status()
+        .map_err(|e| format!("cannot run curl: {e}"))?;
+    if !got.success() {
+        return Err(format!("curl could not fetch {file}"));
+    }
+    let sum = Command::new("sha256sum").arg(&target).output().map_err(|e| format!("cannot run sha256sum: {e}"))?;
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    if hash.is_empty() || !sum.starts_with(hash) {
+        let _ = std::fs::remove_file(&target);
+        return Err(format!("{file}: SHA-256 does not match the archive's"));
+    }
+    Ok(())
 }
 
 /// Fetches the packages (each at most once per cache) and lists their `.c` files. A package that
