@@ -14,6 +14,7 @@
 //!   machine's apt sources, a private apt state, a default list of numeric C packages).
 //! * [`pipeline`]: the stages after extraction (token limit, dedup, ParrotBench exclusion, the
 //!   harness with determinism runs, splits, Parquet, `stats.json`), parallel and journaled.
+//! * [`stats`]: the counts of every stage, with reasons (`stats.json`).
 //! * [`journal`]: the append-only journals that make a killed build resumable.
 //! * [`generated`]: the same output for the synthetic generator's programs.
 
@@ -23,6 +24,7 @@ pub mod generated;
 pub mod journal;
 pub mod pipeline;
 pub mod preprocess;
+pub mod stats;
 mod std_names;
 mod translation_unit;
 mod type_filter;

@@ -9,7 +9,7 @@
 //! same corpus and settings, skips what is done and ends with the same dataset as an uninterrupted
 //! build: every stage is deterministic (sorted inputs, seeded sampling, keyed hashing).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::corpus::{CorpusFile, PackageFailure};
 use super::journal::{self, Journal};
+pub use super::stats::{BuildStats, PackageStats};
 use super::{TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
@@ -132,65 +133,6 @@ pub struct Program {
     pub source: String,
     /// Parsed signature.
     pub signature: Signature,
-}
-
-/// Counts of every stage, with reasons: `stats.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BuildStats {
-    /// The settings.
-    pub config: Option<BuildConfig>,
-    /// C files listed.
-    pub files: usize,
-    /// Files processed.
-    pub files_ok: usize,
-    /// Files dropped, by reason.
-    pub files_dropped: BTreeMap<String, usize>,
-    /// Function definitions seen in processed files.
-    pub functions_seen: usize,
-    /// Functions dropped by the type filter, by reason.
-    pub type_filter_dropped: BTreeMap<String, usize>,
-    /// Functions that passed the type filter.
-    pub candidates: usize,
-    /// Dropped for exceeding the token limit (or failing to lex).
-    pub too_many_tokens: usize,
-    /// Dropped as duplicates of an earlier candidate.
-    pub duplicates: usize,
-    /// Dropped because their token sequence is one of the ParrotBench programs'.
-    pub parrotbench_matches: usize,
-    /// Candidates sent to the harness.
-    pub selected: usize,
-    /// Dropped by the harness, by reason.
-    pub harness_dropped: BTreeMap<String, usize>,
-    /// Functions kept.
-    pub kept: usize,
-    /// Of the kept functions, those whose signature passes the paper's filter (with the extended
-    /// filter, the paper-filter dataset is exactly this subset: same candidates, same outcomes).
-    pub kept_paper_signature: usize,
-    /// Kept programs in the training split.
-    pub train_programs: usize,
-    /// Kept programs in the test split.
-    pub test_programs: usize,
-    /// ParrotBench programs found in the final training split by token sequence (must be 0).
-    pub parrotbench_in_train: usize,
-    /// Per package: files, candidates, kept.
-    pub packages: BTreeMap<String, PackageStats>,
-    /// Packages that could not be fetched.
-    pub package_failures: Vec<PackageFailure>,
-    /// Wall time of this invocation (a resumed build counts only its own part).
-    pub wall_seconds: f64,
-    /// Selected functions run through the harness per second of harness stage, this invocation.
-    pub functions_per_second: f64,
-}
-
-/// Per-package counts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PackageStats {
-    /// C files.
-    pub files: usize,
-    /// Functions that passed the type filter.
-    pub candidates: usize,
-    /// Functions kept.
-    pub kept: usize,
 }
 
 /// Why a build stopped (a dropped file or function never stops it).
