@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::corpus::{CorpusFile, PackageFailure};
 use super::journal::{self, Journal};
 pub use super::stats::{BuildStats, PackageStats};
-use super::{TypeFilter, process_file};
+use super::{Extraction, FileError, PreprocessError, TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
 use crate::signature::{ParamRole, Scalar, Signature};
@@ -292,12 +292,13 @@ pub fn build(
         .map(|r| (r.file.clone(), r))
         .collect();
     let todo: Vec<&CorpusFile> = files.iter().filter(|f| !done.contains_key(&f.id)).collect();
+    let stubs = paths.work.join("stubs");
     let progress = bar(todo.len(), "files", quiet);
     let mut j = Journal::open(&files_journal).map_err(io_err(&files_journal))?;
     parallel(
         &todo,
         config.threads,
-        |f| file_record(f, config),
+        |f| file_record(f, config, &stubs),
         |_, record| {
             j.append(&record).map_err(io_err(&files_journal))?;
             progress.inc(1);
@@ -446,7 +447,7 @@ fn parrot_keys() -> HashSet<String> {
 }
 
 /// Stage 1 for one file.
-fn file_record(f: &CorpusFile, config: &BuildConfig) -> FileRecord {
+fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord {
     let mut record = FileRecord {
         file: f.id.clone(),
         package: f.package.clone(),
@@ -456,11 +457,21 @@ fn file_record(f: &CorpusFile, config: &BuildConfig) -> FileRecord {
         rejected: Vec::new(),
         candidates: Vec::new(),
     };
-    // A panic in the parser must cost this file only.
-    let run =
-        std::panic::AssertUnwindSafe(|| process_file(&f.path, &f.include_dirs, config.filter, config.file_time_limit));
-    match std::panic::catch_unwind(run) {
-        Ok(Ok(x)) => {
+    let mut include_dirs = f.include_dirs.clone();
+    include_dirs.push(stubs.join(&f.package));
+    let mut result = extract_guarded(f, &include_dirs, config);
+    // Headers that a package's configure step writes (`ngspice/config.h`, `sundials_config.h`,
+    // `xc_version.h`, …) are stood in for by empty files, one at a time, as the paper's pipeline
+    // would have them after configuring; a file that still fails keeps its last reason.
+    for _ in 0..MAX_HEADER_STUBS {
+        let Some(Err(FileError::Preprocess(PreprocessError::MissingHeader { header, .. }))) = &result else { break };
+        if !stub_header(&stubs.join(&f.package), header) {
+            break;
+        }
+        result = extract_guarded(f, &include_dirs, config);
+    }
+    match result {
+        Some(Ok(x)) => {
             record.functions_seen = x.functions_seen;
             record.rejected = x.rejected.into_iter().map(|(f, r)| (f, r.to_string())).collect();
             record.candidates = x
@@ -469,16 +480,48 @@ fn file_record(f: &CorpusFile, config: &BuildConfig) -> FileRecord {
                 .map(|c| CandidateRecord { function: c.function, signature: c.signature.to_string(), source: c.source })
                 .collect();
         }
-        Ok(Err(e)) => {
+        Some(Err(e)) => {
             record.failure = Some(e.reason().to_owned());
             record.message = Some(e.to_string());
         }
-        Err(_) => {
+        None => {
             record.failure = Some("panic".into());
             record.message = Some(format!("{}: the extractor panicked", f.id));
         }
     }
     record
+}
+
+/// Configure-generated headers stubbed per file, at most.
+const MAX_HEADER_STUBS: usize = 4;
+
+/// [`process_file`], with a panic in the parser costing this file only (`None`).
+fn extract_guarded(
+    f: &CorpusFile,
+    include_dirs: &[PathBuf],
+    config: &BuildConfig,
+) -> Option<Result<Extraction, FileError>> {
+    let run =
+        std::panic::AssertUnwindSafe(|| process_file(&f.path, include_dirs, config.filter, config.file_time_limit));
+    std::panic::catch_unwind(run).ok()
+}
+
+/// Writes an empty stand-in for `header` under `dir` when its name says a configure step makes it
+/// (`config` or `version` in the file name) and it is a plain relative path; false otherwise.
+pub fn stub_header(dir: &Path, header: &str) -> bool {
+    let rel = Path::new(header);
+    let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    let name = rel.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let generated = name.ends_with(".h") && (name.contains("config") || name.contains("version"));
+    if !plain || !generated {
+        return false;
+    }
+    let path = dir.join(rel);
+    // Another worker may have just written it: then it is there for this retry too.
+    path.exists()
+        || path.parent().is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && std::fs::write(&path, "/* compnet ExeStack: empty stand-in for a configure-generated header */\n")
+                .is_ok()
 }
 
 /// Stage 3: runs every program not yet journaled; returns the ids kept (journaled before or now)
