@@ -340,3 +340,37 @@ pub fn stack_used_since(sp: usize) -> usize {
     }
     sp.saturating_sub(p)
 }
+
+/// The ParrotBench C originals, compiled for the device by `build.rs` (arm-none-eabi-gcc, newlib's
+/// hard-float libm), as the `fn(inputs, outputs)` the accuracy checks call.
+pub mod originals {
+    unsafe extern "C" {
+        #[link_name = "sobel"]
+        fn sobel_c(p0: f32, p1: f32, p2: f32, p3: f32, p4: f32, p5: f32, p6: f32, p7: f32, p8: f32) -> f32;
+        #[link_name = "fft"]
+        fn fft_c(x: f32, sin_out: *mut f32, cos_out: *mut f32);
+        #[link_name = "kmeans"]
+        fn kmeans_c(r: f32, g: f32, b: f32, cr: f32, cg: f32, cb: f32) -> f32;
+    }
+
+    /// `datasets/programs/sobel.c`: 9 → 1.
+    pub fn sobel(x: &[f32], y: &mut [f32]) {
+        // SAFETY: a pure C function of nine floats.
+        y[0] = unsafe { sobel_c(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8]) };
+    }
+
+    /// `datasets/programs/fft.c`: 1 → 2 (sin, cos).
+    pub fn fft(x: &[f32], y: &mut [f32]) {
+        let (mut s, mut c) = (0.0f32, 0.0f32);
+        // SAFETY: the two out-pointers are valid, distinct floats.
+        unsafe { fft_c(x[0], &mut s, &mut c) };
+        y[0] = s;
+        y[1] = c;
+    }
+
+    /// `datasets/programs/kmeans.c`: 6 → 1.
+    pub fn kmeans(x: &[f32], y: &mut [f32]) {
+        // SAFETY: a pure C function of six floats.
+        y[0] = unsafe { kmeans_c(x[0], x[1], x[2], x[3], x[4], x[5]) };
+    }
+}
