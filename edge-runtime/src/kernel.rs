@@ -387,17 +387,7 @@ mod tests {
             state ^= state << 5;
             (state >> 8) as f32 / (1 << 24) as f32 * 3.0 - 1.5
         };
-        let layers = widths
-            .windows(2)
-            .enumerate()
-            .map(|(k, w)| Layer {
-                n_in: w[0],
-                n_out: w[1],
-                weights: (0..w[0] * w[1]).map(|_| next()).collect(),
-                biases: (0..w[1]).map(|_| next()).collect(),
-                activation: Activation::ALL[(k + seed as usize) % 4],
-            })
-            .collect();
+        let layers = Layer::chain(widths, |k| Activation::ALL[(k + seed as usize) % 4], |_| next());
         let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
         let mut affine =
             |n| Affine { scale: (0..n).map(|_| next()).collect(), offset: (0..n).map(|_| next()).collect() };

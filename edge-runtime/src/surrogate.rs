@@ -43,6 +43,42 @@ pub struct Layer {
     pub activation: Activation,
 }
 
+/// Which value [`Layer::chain`] asks its value source for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerParam {
+    /// A weight of a layer with `fan_in` inputs and `fan_out` outputs.
+    Weight {
+        /// Inputs of the layer.
+        fan_in: usize,
+        /// Outputs of the layer.
+        fan_out: usize,
+    },
+    /// A bias.
+    Bias,
+}
+
+impl Layer {
+    /// The layers `widths[0] → widths[1] → … → widths[last]`: layer `k` gets `activation(k)`, its
+    /// weights (row by row) and then its biases from `value`, called in that order, so a seeded
+    /// value source (an initialisation scheme, a test generator) always builds the same layers.
+    pub fn chain(
+        widths: &[usize],
+        mut activation: impl FnMut(usize) -> Activation,
+        mut value: impl FnMut(LayerParam) -> f32,
+    ) -> Vec<Layer> {
+        widths
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let weights = (0..fan_in * fan_out).map(|_| value(LayerParam::Weight { fan_in, fan_out })).collect();
+                let biases = (0..fan_out).map(|_| value(LayerParam::Bias)).collect();
+                Layer { n_in: fan_in, n_out: fan_out, weights, biases, activation: activation(k) }
+            })
+            .collect()
+    }
+}
+
 /// What a surrogate records about where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metadata {
@@ -417,6 +453,30 @@ impl SurrogateView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Layer::chain` asks for each layer's weights row by row, then its biases, in layer order.
+    #[test]
+    fn chain_fills_layers_in_order() {
+        let mut n = 0.0;
+        let mut asked = Vec::new();
+        let layers = Layer::chain(
+            &[2, 3, 1],
+            |k| if k == 0 { Activation::Tanh } else { Activation::Identity },
+            |p| {
+                asked.push(p);
+                n += 1.0;
+                n
+            },
+        );
+        assert_eq!(layers.len(), 2);
+        assert_eq!((layers[0].n_in, layers[0].n_out, layers[0].activation), (2, 3, Activation::Tanh));
+        assert_eq!(layers[0].weights, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(layers[0].biases, [7.0, 8.0, 9.0]);
+        assert_eq!((layers[1].weights.as_slice(), layers[1].biases.as_slice()), (&[10.0, 11.0, 12.0][..], &[13.0][..]));
+        assert_eq!(asked[0], LayerParam::Weight { fan_in: 2, fan_out: 3 });
+        assert_eq!(asked[6], LayerParam::Bias);
+        assert_eq!(asked[9], LayerParam::Weight { fan_in: 3, fan_out: 1 });
+    }
 
     /// A 3→4→2 surrogate with every feature in use: normalisation, two activations, metadata.
     fn sample() -> Surrogate {

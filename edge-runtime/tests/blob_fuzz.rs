@@ -50,17 +50,7 @@ fn surrogate() -> impl Strategy<Value = (Surrogate, bool)> {
                 rng ^= rng << 17;
                 (rng >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
             };
-            let layers: Vec<Layer> = widths
-                .windows(2)
-                .enumerate()
-                .map(|(k, w)| Layer {
-                    n_in: w[0],
-                    n_out: w[1],
-                    weights: (0..w[0] * w[1]).map(|_| next()).collect(),
-                    biases: (0..w[1]).map(|_| next()).collect(),
-                    activation: Activation::ALL[(k + seed as usize) % 4],
-                })
-                .collect();
+            let layers = Layer::chain(&widths, |k| Activation::ALL[(k + seed as usize) % 4], |_| next());
             let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
             let s = Surrogate::new(
                 Metadata { name, signature: "void f(void)".into(), source_hash: seed, export_error: 0.5 },

@@ -41,17 +41,9 @@ fn surrogate(name: &str, widths: &[usize]) -> Surrogate {
         seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
     };
-    let layers = widths
-        .windows(2)
-        .enumerate()
-        .map(|(k, w)| Layer {
-            n_in: w[0],
-            n_out: w[1],
-            weights: (0..w[0] * w[1]).map(|_| next()).collect(),
-            biases: (0..w[1]).map(|_| next()).collect(),
-            activation: if k + 2 == widths.len() { Activation::Identity } else { Activation::Sigmoid },
-        })
-        .collect();
+    let last = widths.len() - 2;
+    let layers =
+        Layer::chain(widths, |k| if k == last { Activation::Identity } else { Activation::Sigmoid }, |_| next());
     let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
     Surrogate::new(
         Metadata::named(name),

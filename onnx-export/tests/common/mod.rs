@@ -1,7 +1,7 @@
 //! Surrogates and inputs shared by the integration tests: deterministic, with every feature in use.
 #![allow(dead_code)]
 
-use compnet_runtime::{Activation, Affine, Layer, Metadata, Surrogate};
+use compnet_runtime::{Activation, Affine, Layer, LayerParam, Metadata, Surrogate};
 
 /// splitmix64: a small deterministic generator, so tests need no `rand`.
 pub struct Rng(u64);
@@ -42,20 +42,17 @@ pub fn cases() -> Vec<(&'static str, Vec<usize>, Vec<Activation>)> {
 /// domain and full metadata.
 pub fn surrogate(name: &str, widths: &[usize], acts: &[Activation], seed: u64) -> Surrogate {
     let mut rng = Rng::new(seed);
-    let layers = widths
-        .windows(2)
-        .zip(acts)
-        .map(|(w, &activation)| {
-            let bound = (6.0 / (w[0] + w[1]) as f32).sqrt() * 1.5;
-            Layer {
-                n_in: w[0],
-                n_out: w[1],
-                weights: rng.vec(w[0] * w[1], -bound, bound),
-                biases: rng.vec(w[1], -0.5, 0.5),
-                activation,
+    let layers = Layer::chain(
+        widths,
+        |k| acts[k],
+        |p| match p {
+            LayerParam::Weight { fan_in, fan_out } => {
+                let bound = (6.0 / (fan_in + fan_out) as f32).sqrt() * 1.5;
+                rng.uniform(-bound, bound)
             }
-        })
-        .collect();
+            LayerParam::Bias => rng.uniform(-0.5, 0.5),
+        },
+    );
     let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
     let domain = (0..n_in)
         .map(|_| {

@@ -3,7 +3,7 @@
 // 0.7071 is sobel.c's own literal (√½ rounded to 4 digits), not an approximation of FRAC_1_SQRT_2.
 #![allow(clippy::approx_constant)]
 
-use compnet_runtime::{Activation, Affine, Layer, Metadata, Precision, Surrogate};
+use compnet_runtime::{Activation, Affine, Layer, LayerParam, Metadata, Precision, Surrogate};
 
 /// sobel's clamp (datasets/programs/sobel.c).
 pub const SOBEL_MAX: f32 = 0.7071;
@@ -51,17 +51,14 @@ pub fn dense_surrogate(name: &str, widths: &[usize]) -> Surrogate {
         seed ^= seed << 17;
         ((seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     };
-    let layers = widths
-        .windows(2)
-        .enumerate()
-        .map(|(k, w)| Layer {
-            n_in: w[0],
-            n_out: w[1],
-            weights: (0..w[0] * w[1]).map(|_| next() / (w[0] as f32).sqrt()).collect(),
-            biases: (0..w[1]).map(|_| 0.1 * next()).collect(),
-            activation: Activation::ALL[(k + 1) % Activation::ALL.len()],
-        })
-        .collect();
+    let layers = Layer::chain(
+        widths,
+        |k| Activation::ALL[(k + 1) % Activation::ALL.len()],
+        |p| match p {
+            LayerParam::Weight { fan_in, .. } => next() / (fan_in as f32).sqrt(),
+            LayerParam::Bias => 0.1 * next(),
+        },
+    );
     let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
     let input_norm = Affine { scale: (0..n_in).map(|i| 1.0 + 0.1 * i as f32).collect(), offset: vec![0.25; n_in] };
     let output_norm = Affine { scale: vec![3.0; n_out], offset: (0..n_out).map(|o| o as f32).collect() };
