@@ -8,6 +8,11 @@
 //!   implementations, input generators and application error metrics.
 //! * [`images`]: real photographs read from the scikit-image wheel.
 //! * [`store`]: Parquet files of programs and their I/O pairs.
+//! * [`exestack`]: ExeStack, executable C functions from a corpus (folder or Debian sources),
+//!   extracted, sandboxed, deduplicated, split; resumable.
+//! * [`c_tokens`]: the C lexer shared by ExeStack (dedup, token limit) and CompNet (vocabulary).
+//! * [`synthetic`]: a grammar-based generator of random numeric C functions.
+//! * [`journal`]: append-only JSON-lines journals, the memory of resumable batches and builds.
 //! * [`IoPairs`]: input/output pairs of one program, the unit every other part exchanges.
 
 pub mod c_tokens;
@@ -15,6 +20,7 @@ pub mod exestack;
 pub mod harness;
 pub mod images;
 mod io_pairs;
+pub mod journal;
 pub mod parrot;
 pub mod signature;
 pub mod store;

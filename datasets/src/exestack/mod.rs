@@ -15,13 +15,11 @@
 //! * [`pipeline`]: the stages after extraction (token limit, dedup, ParrotBench exclusion, the
 //!   harness with determinism runs, splits, Parquet, `stats.json`), parallel and journaled.
 //! * [`stats`]: the counts of every stage, with reasons (`stats.json`).
-//! * [`journal`]: the append-only journals that make a killed build resumable.
 //! * [`generated`]: the same output for the synthetic generator's programs.
 
 pub mod corpus;
 pub mod extract;
 pub mod generated;
-pub mod journal;
 pub mod pipeline;
 pub mod preprocess;
 pub mod stats;

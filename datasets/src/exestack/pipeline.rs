@@ -20,11 +20,11 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::corpus::{CorpusFile, PackageFailure};
-use super::journal::{self, Journal};
 pub use super::stats::{BuildStats, PackageStats};
 use super::{Extraction, FileError, PreprocessError, TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
+use crate::journal::{self, Journal};
 use crate::signature::{ParamRole, Scalar, Signature};
 use crate::store::{self, ProgramRecord};
 use crate::{IoPairs, parrot};

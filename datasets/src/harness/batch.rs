@@ -1,7 +1,6 @@
 //! Batches of functions and the journal of their outcomes.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -69,40 +68,26 @@ pub struct JournalEntry {
     pub pairs: usize,
 }
 
-/// An append-only JSON-lines file of outcomes; each line is flushed as it is recorded, so a
-/// killed batch leaves a journal of what it finished.
+/// An append-only JSON-lines file of outcomes ([`crate::journal`]): each line is written as it
+/// is recorded, so a killed batch leaves a journal of what it finished.
 #[derive(Debug)]
-pub struct Journal {
-    file: File,
-}
+pub struct Journal(crate::journal::Journal);
 
 impl Journal {
     /// Opens (creating if needed) a journal for appending.
     pub fn open(path: &Path) -> io::Result<Journal> {
-        Ok(Journal { file: OpenOptions::new().create(true).append(true).open(path)? })
+        crate::journal::Journal::open(path).map(Journal)
     }
 
     /// Appends one outcome as one line.
     pub fn record(&mut self, outcome: &Outcome) -> io::Result<()> {
-        let mut line = serde_json::to_string(&outcome.journal_entry()).map_err(io::Error::other)?;
-        line.push('\n');
-        self.file.write_all(line.as_bytes())
+        self.0.append(&outcome.journal_entry())
     }
 
-    /// Reads every entry of a journal (e.g. to skip finished jobs when resuming).
+    /// Reads every entry of a journal (e.g. to skip finished jobs when resuming); a torn last
+    /// line is skipped.
     pub fn read(path: &Path) -> io::Result<Vec<JournalEntry>> {
-        let mut entries = Vec::new();
-        for (i, line) in BufReader::new(File::open(path)?).lines().enumerate() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let entry = serde_json::from_str(&line).map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("{}:{}: {e}", path.display(), i + 1))
-            })?;
-            entries.push(entry);
-        }
-        Ok(entries)
+        crate::journal::read(path)
     }
 }
 
