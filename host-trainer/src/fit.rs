@@ -56,7 +56,7 @@ impl Default for FitConfig {
 }
 
 /// What one epoch measured.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochMetrics {
     /// 1-based epoch.
     pub epoch: usize,
@@ -100,21 +100,43 @@ pub fn fit(
     device: &Device,
     progress: &ProgressBar,
 ) -> anyhow::Result<FitResult> {
-    let activation = Activation::from_name(&config.activation).with_context(|| {
-        format!("unknown activation {:?} (known: sigmoid, tanh, relu, identity)", config.activation)
-    })?;
+    fit_from(pairs, None, meta, domain, config, device, progress)
+}
+
+/// Trains a surrogate of `pairs` starting from `init` (finetuning: its layers and normalisation
+/// are kept, `config.hidden` and `config.activation` are ignored) or, without `init`, from
+/// random weights with standardised inputs and outputs.
+pub fn fit_from(
+    pairs: &IoPairs,
+    init: Option<&Surrogate>,
+    meta: Metadata,
+    domain: Vec<(f32, f32)>,
+    config: &FitConfig,
+    device: &Device,
+    progress: &ProgressBar,
+) -> anyhow::Result<FitResult> {
     ensure!(config.batch_size > 0 && config.epochs > 0, "epochs and batch size must be positive");
     let (train, val) = pairs.split(1.0 - config.validation_fraction, config.seed);
     ensure!(train.len() >= 2 && !val.is_empty(), "too few pairs to train and validate: {} in all", pairs.len());
     let (n_in, n_out) = (pairs.n_in(), pairs.n_out());
+    if let Some(s) = init {
+        let widths = s.widths();
+        ensure!(
+            widths.first() == Some(&n_in) && widths.last() == Some(&n_out),
+            "the initial surrogate is {widths:?} but the pairs have {n_in} inputs and {n_out} outputs"
+        );
+    }
 
-    let input_norm = normalize::standardiser(train.inputs(), n_in);
-    let target_norm = normalize::standardiser(train.outputs(), n_out);
+    let input_norm = init.map_or_else(|| normalize::standardiser(train.inputs(), n_in), |s| s.input_norm.clone());
+    let target_norm = init.map_or_else(
+        || normalize::standardiser(train.outputs(), n_out),
+        |s| normalize::inverse(&s.output_norm),
+    );
     let mut xs = train.inputs().to_vec();
     let mut ys = train.outputs().to_vec();
     normalize::apply(&input_norm, &mut xs);
     normalize::apply(&target_norm, &mut ys);
-    let output_norm = normalize::inverse(&target_norm);
+    let output_norm = init.map_or_else(|| normalize::inverse(&target_norm), |s| s.output_norm.clone());
 
     let device = device.clone().autodiff();
     device.seed(config.seed);
@@ -122,8 +144,15 @@ pub fn fit(
     let x_all = Tensor::<2>::from_data(TensorData::new(xs, [n, n_in]), &device);
     let y_all = Tensor::<2>::from_data(TensorData::new(ys, [n, n_out]), &device);
 
-    let topology = Topology::mlp(n_in, &config.hidden, n_out, activation);
-    let mut model = SurrogateMlp::new(&topology, &device)?;
+    let mut model = match init {
+        Some(s) => SurrogateMlp::from_surrogate(s, &device),
+        None => {
+            let activation = Activation::from_name(&config.activation).with_context(|| {
+                format!("unknown activation {:?} (known: sigmoid, tanh, relu, identity)", config.activation)
+            })?;
+            SurrogateMlp::new(&Topology::mlp(n_in, &config.hidden, n_out, activation), &device)?
+        }
+    };
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed);
     let mut order: Vec<i64> = (0..n as i64).collect();

@@ -1,11 +1,11 @@
 //! `compnet export`: a trained surrogate → `.onnx` + `.cpn`, checked against each other on the way out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, ensure};
 use clap::Args;
 use compnet_onnx::ExportOptions;
-use compnet_runtime::{OnnxRunner, SurrogateView};
+use compnet_runtime::{OnnxRunner, Surrogate, SurrogateView};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -41,23 +41,6 @@ pub(super) fn export_command(a: ExportArgs) -> anyhow::Result<()> {
     let precision = parse_precision(&a.precision)?;
     let s = &model.surrogate;
     let options = ExportOptions { precision, batch: a.batch, opset: a.opset };
-    let onnx = compnet_onnx::to_onnx(s, &options).context("cannot write the surrogate as ONNX")?;
-    let blob = s.to_blob(precision);
-
-    // The two files must compute the same function: tract on the ONNX bytes against the no-alloc
-    // core on the blob bytes, on inputs drawn from the trained domain.
-    let view = SurrogateView::parse(&blob).context("the blob just written does not parse (exporter bug)")?;
-    let mut runner = OnnxRunner::load(&onnx, CHECK_ROWS).context("tract cannot load the ONNX just written")?;
-    let xs = domain_samples(s.domain.as_slice(), CHECK_ROWS, s.meta.source_hash);
-    let core = view.eval_rows(&xs)?;
-    let tract = runner.run(&xs)?;
-    let worst = core.iter().zip(&tract).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-    let scale = core.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    ensure!(
-        worst <= 1e-4 * scale,
-        "tract on the ONNX and the core on the blob disagree by {worst:e} (outputs up to {scale}): exporter bug"
-    );
-
     let stem = a.name.clone().unwrap_or_else(|| file_stem(&s.meta.name));
     let dir = a.out.clone().unwrap_or_else(|| model.path.parent().map(PathBuf::from).unwrap_or_default());
     let (onnx_path, blob_path) = (dir.join(format!("{stem}.onnx")), dir.join(format!("{stem}.cpn")));
@@ -66,8 +49,7 @@ pub(super) fn export_command(a: ExportArgs) -> anyhow::Result<()> {
         "refusing to overwrite the input {}: give --out or --name",
         model.path.display()
     );
-    artifacts::write_atomic(&onnx_path, &onnx)?;
-    artifacts::write_atomic(&blob_path, &blob)?;
+    let Exported { onnx, blob, worst } = write_checked(s, &options, &onnx_path, &blob_path)?;
 
     println!("surrogate    {} {:?} ({})", s.meta.name, s.widths(), model.path.display());
     println!("signature    {}", s.meta.signature);
@@ -84,6 +66,42 @@ pub(super) fn export_command(a: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What [`write_checked`] wrote.
+pub(super) struct Exported {
+    /// The ONNX bytes.
+    pub onnx: Vec<u8>,
+    /// The blob bytes.
+    pub blob: Vec<u8>,
+    /// Largest |tract − core| over the agreement check.
+    pub worst: f32,
+}
+
+/// Writes `s` as ONNX and as a blob, after checking that tract on the ONNX bytes and the
+/// no-alloc core on the blob bytes compute the same function on inputs from the trained domain.
+pub(super) fn write_checked(
+    s: &Surrogate,
+    options: &ExportOptions,
+    onnx_path: &Path,
+    blob_path: &Path,
+) -> anyhow::Result<Exported> {
+    let onnx = compnet_onnx::to_onnx(s, options).context("cannot write the surrogate as ONNX")?;
+    let blob = s.to_blob(options.precision);
+    let view = SurrogateView::parse(&blob).context("the blob just written does not parse (exporter bug)")?;
+    let mut runner = OnnxRunner::load(&onnx, CHECK_ROWS).context("tract cannot load the ONNX just written")?;
+    let xs = domain_samples(s.domain.as_slice(), CHECK_ROWS, s.meta.source_hash);
+    let core = view.eval_rows(&xs)?;
+    let tract = runner.run(&xs)?;
+    let worst = core.iter().zip(&tract).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let scale = core.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    ensure!(
+        worst <= 1e-4 * scale,
+        "tract on the ONNX and the core on the blob disagree by {worst:e} (outputs up to {scale}): exporter bug"
+    );
+    artifacts::write_atomic(onnx_path, &onnx)?;
+    artifacts::write_atomic(blob_path, &blob)?;
+    Ok(Exported { onnx, blob, worst })
+}
+
 /// `rows` input vectors drawn uniformly from the domain (unbounded sides clipped to ±1), seeded.
 pub(super) fn domain_samples(domain: &[(f32, f32)], rows: usize, seed: u64) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -98,7 +116,7 @@ pub(super) fn domain_samples(domain: &[(f32, f32)], rows: usize, seed: u64) -> V
 }
 
 /// A program name as a file stem: letters, digits, `-` and `_` kept, anything else `_`.
-fn file_stem(name: &str) -> String {
+pub(super) fn file_stem(name: &str) -> String {
     let s: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if s.is_empty() { "surrogate".into() } else { s }

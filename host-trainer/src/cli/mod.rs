@@ -13,12 +13,11 @@ use compnet_datasets::parrot::{self, ParrotProgram};
 use compnet_datasets::signature::Signature;
 use compnet_runtime::{Metadata, Precision, SurrogateView};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::artifacts;
 use crate::fit::{FitConfig, fit, mse};
 
+mod compnet;
 mod exestack;
 mod export;
 mod model_file;
@@ -43,6 +42,14 @@ enum Command {
     Export(export::ExportArgs),
     /// Evaluate a surrogate (`.cpn` or `.onnx`) on inputs, through the no-alloc core or tract.
     Run(run::RunArgs),
+    /// Train a CompNet (the hypernetwork that compiles C source into surrogate weights).
+    Train(compnet::TrainArgs),
+    /// Compile a C function into a surrogate with a trained CompNet (optionally finetune it).
+    Compile(compnet::CompileArgs),
+    /// Test MSE at 0 % data: CompNet-compiled surrogates against random initialisations.
+    ZeroData(compnet::ZeroDataArgs),
+    /// Training throughput of a CompNet step (programs × pairs per second).
+    BenchTrain(compnet::BenchTrainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +152,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),
+        Command::Train(a) => compnet::train_command(a),
+        Command::Compile(a) => compnet::compile_command(a),
+        Command::ZeroData(a) => compnet::zero_data_command(a),
+        Command::BenchTrain(a) => compnet::bench_train_command(a),
     }
 }
 
@@ -244,11 +255,7 @@ fn source_data(path: &Path, function: &str, domain: &str, pairs: usize, seed: u6
     anyhow::ensure!(pairs >= 16, "--pairs {pairs} is too few to train and validate");
     let n_in = signature.n_in();
     let total = pairs + pairs / 4;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let inputs: Vec<f32> = (0..total * n_in).map(|_| rng.random_range(lo..hi)).collect();
-    let harness = Harness::new(HarnessConfig { max_abs_output: Some(1e6), ..HarnessConfig::default() });
-    let all = harness
-        .evaluate(&source, &signature, &inputs)
+    let all = compnet::harness_pairs(&source, &signature, (lo, hi), total, seed)
         .with_context(|| format!("running {function} from {} in the harness", path.display()))?;
     let train_idx: Vec<usize> = (0..pairs).collect();
     let test_idx: Vec<usize> = (pairs..total).collect();

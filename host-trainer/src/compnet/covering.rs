@@ -1,0 +1,229 @@
+//! The covering architecture: the one surrogate shape a CompNet emits weights for.
+//!
+//! A program with fewer inputs than the covering shape gets zeros on the missing inputs (their
+//! first-layer weights then have no effect); a program with fewer outputs ignores the extra
+//! outputs, which are masked out of the loss. The flat parameter vector holds, layer by layer,
+//! the `[n_in, n_out]` weights (row-major, burn's `Linear` layout) and then the `n_out` biases.
+
+use anyhow::ensure;
+use compnet_runtime::{Activation, Affine, Layer, Metadata, Surrogate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The covering surrogate shape: `n_in → hidden… → n_out`, `activation` on hidden layers, a
+/// linear output layer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CoveringShape {
+    /// Inputs covered (programs with more cannot be compiled by this CompNet).
+    pub n_in: usize,
+    /// Hidden widths.
+    pub hidden: Vec<usize>,
+    /// Outputs covered.
+    pub n_out: usize,
+    /// Hidden activation name (`sigmoid`, `tanh`, `relu`).
+    pub activation: String,
+}
+
+/// Where one layer's weights and biases sit in the flat parameter vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerSlots {
+    /// Layer inputs.
+    pub n_in: usize,
+    /// Layer outputs.
+    pub n_out: usize,
+    /// Offset of the `[n_in, n_out]` weights.
+    pub weights: usize,
+    /// Offset of the `n_out` biases.
+    pub biases: usize,
+}
+
+impl Default for CoveringShape {
+    /// 18 inputs (jmeint's two triangles; every ExeStack program built so far), two sigmoid
+    /// layers of 32, 8 outputs.
+    fn default() -> Self {
+        Self { n_in: 18, hidden: vec![32, 32], n_out: 8, activation: "sigmoid".into() }
+    }
+}
+
+impl CoveringShape {
+    /// Parses `n_in,h1,…,n_out` (at least one hidden width).
+    pub fn parse(spec: &str, activation: &str) -> anyhow::Result<Self> {
+        let widths: Vec<usize> = spec
+            .split(',')
+            .map(|w| w.trim().parse::<usize>().map_err(|_| anyhow::anyhow!("covering width {w:?} is not a number")))
+            .collect::<anyhow::Result<_>>()?;
+        ensure!(
+            widths.len() >= 3 && widths.iter().all(|&w| w > 0),
+            "covering shape {spec:?} must be n_in,hidden…,n_out with positive widths and at least one hidden layer"
+        );
+        let shape = Self {
+            n_in: widths[0],
+            hidden: widths[1..widths.len() - 1].to_vec(),
+            n_out: widths[widths.len() - 1],
+            activation: activation.to_owned(),
+        };
+        shape.hidden_activation()?;
+        Ok(shape)
+    }
+
+    /// `n_in, hidden…, n_out`.
+    pub fn widths(&self) -> Vec<usize> {
+        std::iter::once(self.n_in).chain(self.hidden.iter().copied()).chain([self.n_out]).collect()
+    }
+
+    /// The hidden activation, parsed.
+    pub fn hidden_activation(&self) -> anyhow::Result<Activation> {
+        Activation::from_name(&self.activation)
+            .filter(|a| *a != Activation::Identity)
+            .ok_or_else(|| anyhow::anyhow!("covering activation {:?}: use sigmoid, tanh or relu", self.activation))
+    }
+
+    /// Every layer's slots in the flat vector.
+    pub fn layers(&self) -> Vec<LayerSlots> {
+        let widths = self.widths();
+        let mut offset = 0;
+        widths
+            .windows(2)
+            .map(|w| {
+                let slots = LayerSlots { n_in: w[0], n_out: w[1], weights: offset, biases: offset + w[0] * w[1] };
+                offset = slots.biases + w[1];
+                slots
+            })
+            .collect()
+    }
+
+    /// Length of the flat parameter vector.
+    pub fn n_params(&self) -> usize {
+        self.layers().last().map_or(0, |l| l.biases + l.n_out)
+    }
+
+    /// Whether a program with `n_in` inputs and `n_out` outputs fits.
+    pub fn covers(&self, n_in: usize, n_out: usize) -> bool {
+        (1..=self.n_in).contains(&n_in) && (1..=self.n_out).contains(&n_out)
+    }
+
+    /// Standard deviation of a freshly initialised parameter at each flat position: Xavier's
+    /// `sqrt(2 / (fan_in + fan_out))` for weights, 0 for biases. CompNet's parameter head is
+    /// initialised so that each generated parameter has this spread (see `network`).
+    pub fn init_std(&self) -> Vec<f32> {
+        let mut std = vec![0.0; self.n_params()];
+        for l in self.layers() {
+            let s = (2.0 / (l.n_in + l.n_out) as f32).sqrt();
+            std[l.weights..l.biases].fill(s);
+        }
+        std
+    }
+
+    /// A random initialisation (Xavier-uniform weights, zero biases): the RND baseline.
+    pub fn random_params(&self, seed: u64) -> Vec<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // Uniform on ±√3·σ has standard deviation σ.
+        self.init_std().iter().map(|&s| if s > 0.0 { rng.random_range(-1.0..1.0) * s * 3f32.sqrt() } else { 0.0 }).collect()
+    }
+
+    /// The runtime surrogate a flat parameter vector stands for, cropped to a program with
+    /// `domain.len()` inputs and `n_out` outputs. Inputs are mapped from their domain onto
+    /// [−1, 1] (the scale CompNet sees during training); outputs are raw.
+    pub fn surrogate(
+        &self,
+        params: &[f32],
+        meta: Metadata,
+        domain: &[(f32, f32)],
+        n_out: usize,
+    ) -> anyhow::Result<Surrogate> {
+        let n_in = domain.len();
+        ensure!(
+            params.len() == self.n_params(),
+            "{} parameters for a covering shape {:?} that needs {}",
+            params.len(),
+            self.widths(),
+            self.n_params()
+        );
+        ensure!(
+            self.covers(n_in, n_out),
+            "a function with {n_in} inputs and {n_out} outputs is outside the covering shape {:?}",
+            self.widths()
+        );
+        ensure!(params.iter().all(|p| p.is_finite()), "the generated parameters contain NaN or infinity");
+        let hidden = self.hidden_activation()?;
+        let slots = self.layers();
+        let last = slots.len() - 1;
+        let layers = slots
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let rows = if k == 0 { n_in } else { s.n_in };
+                let cols = if k == last { n_out } else { s.n_out };
+                let w = &params[s.weights..s.biases];
+                Layer {
+                    n_in: rows,
+                    n_out: cols,
+                    weights: (0..cols).flat_map(|o| (0..rows).map(move |i| w[i * s.n_out + o])).collect(),
+                    biases: params[s.biases..s.biases + cols].to_vec(),
+                    activation: if k == last { Activation::Identity } else { hidden },
+                }
+            })
+            .collect();
+        Ok(Surrogate::new(meta, domain.to_vec(), domain_norm(domain), Affine::identity(n_out), layers)?)
+    }
+}
+
+/// The affine map taking each input's domain `(lo, hi)` onto [−1, 1].
+pub fn domain_norm(domain: &[(f32, f32)]) -> Affine {
+    let (scale, offset) = domain
+        .iter()
+        .map(|&(lo, hi)| {
+            let half = ((hi - lo) / 2.0).max(f32::MIN_POSITIVE);
+            (1.0 / half, -(lo + hi) / 2.0 / half)
+        })
+        .unzip();
+    Affine { scale, offset }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cropped runtime surrogate computes what the padded covering MLP computes on the
+    /// same inputs (zeros in the padded inputs), evaluated here independently in f64.
+    #[test]
+    fn cropped_surrogate_matches_the_padded_covering_mlp() {
+        let shape = CoveringShape { n_in: 5, hidden: vec![4, 3], n_out: 3, activation: "tanh".into() };
+        assert_eq!(shape.n_params(), 5 * 4 + 4 + 4 * 3 + 3 + 3 * 3 + 3);
+        let params: Vec<f32> = (0..shape.n_params()).map(|k| ((k * 37 % 23) as f32 - 11.0) / 10.0).collect();
+        let domain = [(-2.0f32, 2.0), (0.0, 1.0)];
+        let s = shape.surrogate(&params, Metadata::named("t"), &domain, 2).unwrap();
+        for x in [[0.3f32, 0.9], [-1.7, 0.1], [2.0, 0.5]] {
+            // Reference: normalise, pad to 5 inputs, run the full covering MLP, keep 2 outputs.
+            let mut h: Vec<f64> = vec![x[0] as f64 / 2.0, x[1] as f64 * 2.0 - 1.0, 0.0, 0.0, 0.0];
+            for (k, l) in shape.layers().iter().enumerate() {
+                h = (0..l.n_out)
+                    .map(|o| {
+                        let z = params[l.biases + o] as f64
+                            + (0..l.n_in).map(|i| params[l.weights + i * l.n_out + o] as f64 * h[i]).sum::<f64>();
+                        if k == 2 { z } else { z.tanh() }
+                    })
+                    .collect();
+            }
+            let y = s.eval_batch(&x).unwrap();
+            for o in 0..2 {
+                assert!((y[o] as f64 - h[o]).abs() < 1e-5, "output {o}: {} vs {}", y[o], h[o]);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_and_coverage() {
+        let s = CoveringShape::parse("9,16,16,2", "sigmoid").unwrap();
+        assert_eq!(s.widths(), vec![9, 16, 16, 2]);
+        assert!(s.covers(9, 2) && s.covers(1, 1) && !s.covers(10, 1) && !s.covers(3, 3));
+        assert!(CoveringShape::parse("9,2", "sigmoid").is_err());
+        assert!(CoveringShape::parse("9,x,2", "sigmoid").is_err());
+        assert!(CoveringShape::parse("9,4,2", "identity").is_err());
+        let r = s.random_params(3);
+        let w0 = &r[..9 * 16];
+        let var = w0.iter().map(|w| (*w as f64).powi(2)).sum::<f64>() / w0.len() as f64;
+        assert!((var.sqrt() - (2.0f64 / 25.0).sqrt()).abs() < 0.05, "xavier std {}", var.sqrt());
+        assert!(r[9 * 16..9 * 16 + 16].iter().all(|b| *b == 0.0));
+    }
+}

@@ -1,0 +1,262 @@
+//! CompNet as a burn module: C tokens → Transformer encoder → first-token embedding →
+//! parameter head → the covering surrogate's flat weights; and the generated surrogates applied
+//! to a batch of programs at once.
+
+use burn::module::{Module, Param};
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{relu, sigmoid, tanh};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use compnet_runtime::Activation;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::covering::CoveringShape;
+
+/// CompNet's hyper-parameters: saved with every checkpoint, enough to rebuild the module.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CompNetConfig {
+    /// Token ids (the C vocabulary's size).
+    pub vocab: usize,
+    /// Longest token sequence, `[CLS]` included (position embeddings).
+    pub max_tokens: usize,
+    /// Encoder width.
+    pub d_model: usize,
+    /// Encoder layers.
+    pub n_layers: usize,
+    /// Attention heads.
+    pub n_heads: usize,
+    /// Feed-forward width.
+    pub d_ff: usize,
+    /// The surrogate shape the head emits.
+    pub covering: CoveringShape,
+}
+
+impl CompNetConfig {
+    /// BERT-Tiny's encoder size (2 layers, width 128, 2 heads, feed-forward 512).
+    pub fn bert_tiny(vocab: usize, covering: CoveringShape) -> Self {
+        Self { vocab, max_tokens: 512, d_model: 128, n_layers: 2, n_heads: 2, d_ff: 512, covering }
+    }
+
+    /// A fresh CompNet: encoder with burn's initialisation, parameter head initialised so that
+    /// every generated surrogate parameter starts with the spread of a Xavier initialisation
+    /// (the head's input is layer-normalised, so each output has variance `Σ w²` ≈ `std²`).
+    pub fn init(&self, device: &Device, seed: u64) -> anyhow::Result<CompNet> {
+        anyhow::ensure!(
+            self.d_model % self.n_heads == 0,
+            "d_model {} is not a multiple of n_heads {}",
+            self.d_model,
+            self.n_heads
+        );
+        self.covering.hidden_activation()?;
+        let n_params = self.covering.n_params();
+        let mut head = LinearConfig::new(self.d_model, n_params).init(device);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let std = self.covering.init_std();
+        let a = (3.0 / self.d_model as f32).sqrt();
+        let w: Vec<f32> = (0..self.d_model * n_params).map(|k| rng.random_range(-a..a) * std[k % n_params]).collect();
+        head.weight = Param::from_tensor(Tensor::<2>::from_data(TensorData::new(w, [self.d_model, n_params]), device));
+        head.bias = Some(Param::from_tensor(Tensor::<1>::zeros([n_params], device)));
+        Ok(CompNet {
+            tokens: EmbeddingConfig::new(self.vocab, self.d_model).init(device),
+            positions: EmbeddingConfig::new(self.max_tokens, self.d_model).init(device),
+            embedding_norm: LayerNormConfig::new(self.d_model).init(device),
+            encoder: TransformerEncoderConfig::new(self.d_model, self.d_ff, self.n_heads, self.n_layers)
+                .with_dropout(0.0)
+                .with_norm_first(true)
+                .init(device),
+            pooled_norm: LayerNormConfig::new(self.d_model).init(device),
+            head,
+            covering: self.covering.clone(),
+            max_tokens: self.max_tokens,
+        })
+    }
+}
+
+/// The hypernetwork.
+#[derive(Module, Debug)]
+pub struct CompNet {
+    tokens: Embedding,
+    positions: Embedding,
+    embedding_norm: LayerNorm,
+    encoder: TransformerEncoder,
+    pooled_norm: LayerNorm,
+    head: Linear,
+    #[module(skip)]
+    covering: CoveringShape,
+    #[module(skip)]
+    max_tokens: usize,
+}
+
+/// A batch of token sequences: `[programs, length]` ids, zero-padded, and the padding mask.
+#[derive(Debug, Clone)]
+pub struct TokenBatch {
+    /// Token ids.
+    pub ids: Tensor<2, Int>,
+    /// `true` where `ids` is padding.
+    pub padding: Tensor<2, Bool>,
+}
+
+impl TokenBatch {
+    /// Pads `sequences` to the longest one, rounded up to a multiple of `round` (fewer distinct
+    /// shapes means fewer kernel compilations on a GPU), at most `max_len`.
+    pub fn new(sequences: &[&[u32]], round: usize, max_len: usize, device: &Device) -> Self {
+        let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
+        let len = longest.div_ceil(round.max(1)).saturating_mul(round.max(1)).min(max_len).max(longest.min(max_len));
+        let mut ids = vec![0i64; sequences.len() * len];
+        let mut padding = vec![true; sequences.len() * len];
+        for (row, s) in sequences.iter().enumerate() {
+            for (k, &id) in s.iter().take(len).enumerate() {
+                ids[row * len + k] = id as i64;
+                padding[row * len + k] = false;
+            }
+        }
+        let shape = [sequences.len(), len];
+        Self {
+            ids: Tensor::from_data(TensorData::new(ids, shape), device),
+            padding: Tensor::from_data(TensorData::new(padding, shape), device),
+        }
+    }
+}
+
+impl CompNet {
+    /// The covering shape this CompNet emits.
+    pub fn covering(&self) -> &CoveringShape {
+        &self.covering
+    }
+
+    /// Longest token sequence it reads (`[CLS]` included).
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// `[programs, n_params]`: each program's generated surrogate parameters.
+    pub fn generate(&self, tokens: TokenBatch) -> Tensor<2> {
+        let [programs, len] = tokens.ids.dims();
+        let device = tokens.ids.device();
+        let positions = Tensor::<1, Int>::arange(0..len as i64, &device).reshape([1, len]).repeat_dim(0, programs);
+        let x = self.tokens.forward(tokens.ids) + self.positions.forward(positions);
+        let x = self.embedding_norm.forward(x);
+        let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(tokens.padding));
+        let d = h.dims()[2];
+        let first = h.slice([0..programs, 0..1]).reshape([programs, d]);
+        self.head.forward(self.pooled_norm.forward(first))
+    }
+
+    /// Runs every program's generated surrogate on its own inputs:
+    /// `params [programs, n_params]`, `x [programs, pairs, n_in]` → `[programs, pairs, n_out]`.
+    pub fn run_surrogates(&self, params: Tensor<2>, x: Tensor<3>) -> Tensor<3> {
+        run_covering(&self.covering, params, x)
+    }
+}
+
+/// The covering MLP with per-program weights, batched: one batched matmul per layer.
+pub fn run_covering(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>) -> Tensor<3> {
+    let [programs, _] = params.dims();
+    let activation = covering.hidden_activation().expect("validated when the CompNet was built");
+    let slots = covering.layers();
+    let last = slots.len() - 1;
+    slots.iter().enumerate().fold(x, |h, (k, s)| {
+        let w = params.clone().slice([0..programs, s.weights..s.biases]).reshape([programs, s.n_in, s.n_out]);
+        let b = params.clone().slice([0..programs, s.biases..s.biases + s.n_out]).reshape([programs, 1, s.n_out]);
+        let z = h.matmul(w) + b;
+        match (k == last, activation) {
+            (true, _) | (false, Activation::Identity) => z,
+            (false, Activation::Sigmoid) => sigmoid(z),
+            (false, Activation::Tanh) => tanh(z),
+            (false, Activation::Relu) => relu(z),
+        }
+    })
+}
+
+/// Mean squared error over the real outputs only: `mask [programs, 1, n_out]` is 1 on a
+/// program's outputs and 0 on the covering shape's padding.
+pub fn masked_mse(predicted: Tensor<3>, target: Tensor<3>, mask: Tensor<3>) -> Tensor<1> {
+    let pairs = predicted.dims()[1];
+    let err = (predicted - target).square() * mask.clone();
+    err.sum() / mask.sum().mul_scalar(pairs as f32)
+}
+
+/// Per-program mean squared error over real outputs: `[programs]`.
+pub fn masked_mse_per_program(predicted: Tensor<3>, target: Tensor<3>, mask: Tensor<3>) -> Tensor<1> {
+    let [programs, pairs, _] = predicted.dims();
+    let err = ((predicted - target).square() * mask.clone()).sum_dim(2).sum_dim(1).reshape([programs]);
+    err / mask.sum_dim(2).reshape([programs]).mul_scalar(pairs as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> CompNetConfig {
+        CompNetConfig {
+            vocab: 40,
+            max_tokens: 32,
+            d_model: 16,
+            n_layers: 1,
+            n_heads: 2,
+            d_ff: 32,
+            covering: CoveringShape { n_in: 3, hidden: vec![4], n_out: 2, activation: "sigmoid".into() },
+        }
+    }
+
+    /// The batched covering forward equals the runtime surrogate built from the same generated
+    /// parameters, program by program (the runtime is the reference for what a surrogate computes).
+    #[test]
+    fn batched_surrogates_match_the_runtime() {
+        let device = Device::flex();
+        let config = tiny();
+        let net = config.init(&device, 7).unwrap();
+        let seqs: Vec<Vec<u32>> = vec![vec![2, 5, 9, 11], vec![2, 7, 7, 30, 31, 12, 3], vec![2, 1]];
+        let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+        let params = net.generate(TokenBatch::new(&refs, 8, 32, &device));
+        assert_eq!(params.dims(), [3, config.covering.n_params()]);
+        let pairs = 5;
+        let xs: Vec<f32> = (0..3 * pairs * 3).map(|k| ((k * 13 % 17) as f32 / 8.5) - 1.0).collect();
+        let x = Tensor::<3>::from_data(TensorData::new(xs.clone(), [3, pairs, 3]), &device);
+        let y: Vec<f32> = net.run_surrogates(params.clone(), x).into_data().try_to_vec::<f32>().unwrap();
+        let flat: Vec<f32> = params.into_data().try_to_vec::<f32>().unwrap();
+        let n_params = config.covering.n_params();
+        for p in 0..3 {
+            let s = config
+                .covering
+                .surrogate(
+                    &flat[p * n_params..(p + 1) * n_params],
+                    compnet_runtime::Metadata::named("t"),
+                    &[(-1.0, 1.0); 3],
+                    2,
+                )
+                .unwrap();
+            let rt = s.eval_batch(&xs[p * pairs * 3..(p + 1) * pairs * 3]).unwrap();
+            for (a, b) in rt.iter().zip(&y[p * pairs * 2..(p + 1) * pairs * 2]) {
+                assert!((a - b).abs() < 1e-5, "program {p}: runtime {a} vs batched {b}");
+            }
+        }
+    }
+
+    /// Padding does not change a program's generated parameters.
+    #[test]
+    fn padding_is_masked() {
+        let device = Device::flex();
+        let net = tiny().init(&device, 1).unwrap();
+        let a: Vec<u32> = vec![2, 5, 9, 11];
+        let b: Vec<u32> = (0..20).map(|k| 5 + k % 30).collect();
+        let alone: Vec<f32> = net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
+        let batched: Vec<f32> =
+            net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
+        let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "padding changed the parameters by {worst}");
+    }
+
+    #[test]
+    fn masked_loss_ignores_padded_outputs() {
+        let device = Device::flex();
+        let pred = Tensor::<3>::from_data(TensorData::new(vec![1.0f32, 100.0, 3.0, -50.0], [1, 2, 2]), &device);
+        let target = Tensor::<3>::from_data(TensorData::new(vec![0.0f32, 0.0, 1.0, 0.0], [1, 2, 2]), &device);
+        let mask = Tensor::<3>::from_data(TensorData::new(vec![1.0f32, 0.0], [1, 1, 2]), &device);
+        let loss: f32 = masked_mse(pred.clone(), target.clone(), mask.clone()).into_scalar();
+        assert!((loss - 2.5).abs() < 1e-6, "{loss}"); // ((1-0)² + (3-1)²) / 2
+        let per: Vec<f32> = masked_mse_per_program(pred, target, mask).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(per, vec![2.5]);
+    }
+}

@@ -1,0 +1,203 @@
+//! Programs as CompNet sees them: token ids, and I/O pairs padded to the covering shape with
+//! inputs mapped from their domain onto [−1, 1].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::store::{self, ProgramRecord};
+use compnet_datasets::IoPairs;
+
+use super::covering::{CoveringShape, domain_norm};
+
+/// One program's identity and token ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramTokens {
+    /// Program name.
+    pub name: String,
+    /// Real inputs.
+    pub n_in: usize,
+    /// Real outputs.
+    pub n_out: usize,
+    /// `[CLS]` and the encoded source.
+    pub tokens: Vec<u32>,
+}
+
+/// Programs and their pairs in the dense layout training uses: `[program, pair, n_in]` inputs,
+/// `[program, pair, n_out]` outputs (covering widths, zero-padded) and a `[program, n_out]` mask.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramSet {
+    /// Covering widths the buffers are padded to.
+    pub n_in: usize,
+    /// Covering outputs.
+    pub n_out: usize,
+    /// Pairs per program (each program's first `pairs` of its split).
+    pub pairs: usize,
+    /// The programs, in file order.
+    pub programs: Vec<ProgramTokens>,
+    /// Normalised, padded inputs.
+    pub inputs: Vec<f32>,
+    /// Padded outputs.
+    pub outputs: Vec<f32>,
+    /// 1 on real outputs, 0 on padding.
+    pub mask: Vec<f32>,
+    /// Programs left out, by reason.
+    pub skipped: BTreeMap<String, usize>,
+    /// Keep programs longer than `max_tokens`, truncated (as `compile` does), instead of skipping them.
+    pub truncate_tokens: bool,
+}
+
+/// Which split's pairs of each program to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairSplit {
+    /// The rows whose `split` is `train`.
+    Train,
+    /// The rows whose `split` is `test`.
+    Test,
+}
+
+impl PairSplit {
+    fn name(self) -> &'static str {
+        match self {
+            PairSplit::Train => "train",
+            PairSplit::Test => "test",
+        }
+    }
+}
+
+impl ProgramSet {
+    /// Programs.
+    pub fn len(&self) -> usize {
+        self.programs.len()
+    }
+
+    /// No programs.
+    pub fn is_empty(&self) -> bool {
+        self.programs.is_empty()
+    }
+
+    /// Reads the Parquet program files in `paths` and keeps each program's `split` rows,
+    /// `pairs` of them; programs outside the covering shape, over `max_tokens` tokens, whose
+    /// source does not lex or with fewer pairs are skipped and counted.
+    pub fn load(
+        paths: &[impl AsRef<Path>],
+        split: PairSplit,
+        covering: &CoveringShape,
+        vocabulary: &Vocabulary,
+        max_tokens: usize,
+        pairs: usize,
+    ) -> anyhow::Result<ProgramSet> {
+        let mut set = ProgramSet { n_in: covering.n_in, n_out: covering.n_out, pairs, ..ProgramSet::default() };
+        for path in paths {
+            let path = path.as_ref();
+            let records = store::read_records(path).with_context(|| format!("reading programs from {}", path.display()))?;
+            for r in records.iter().filter(|r| r.split == split.name()) {
+                set.push(r, covering, vocabulary, max_tokens);
+            }
+        }
+        Ok(set)
+    }
+
+    fn skip(&mut self, reason: &str) {
+        *self.skipped.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    /// Adds one program (one split's record), or counts why it is skipped.
+    pub fn push(&mut self, r: &ProgramRecord, covering: &CoveringShape, vocabulary: &Vocabulary, max_tokens: usize) {
+        let (n_in, n_out) = (r.pairs.n_in(), r.pairs.n_out());
+        if !covering.covers(n_in, n_out) {
+            return self.skip("outside the covering shape");
+        }
+        if r.pairs.len() < self.pairs {
+            return self.skip("too few pairs");
+        }
+        let tokens = match vocabulary.encode_source(&r.source, usize::MAX) {
+            Ok(t) if t.len() <= max_tokens => t,
+            Ok(mut t) if self.truncate_tokens => {
+                t.truncate(max_tokens);
+                t
+            }
+            Ok(_) => return self.skip("too many tokens"),
+            Err(_) => return self.skip("source does not lex"),
+        };
+        self.push_pairs(&r.pairs, &r.domain, self.pairs);
+        self.programs.push(ProgramTokens { name: r.name.clone(), n_in, n_out, tokens });
+    }
+
+    /// Appends the first `count` of `pairs`, normalised and padded.
+    fn push_pairs(&mut self, pairs: &IoPairs, domain: &[(f32, f32)], count: usize) {
+        let norm = domain_norm(domain);
+        for k in 0..count {
+            let x = pairs.input(k);
+            self.inputs.extend((0..self.n_in).map(|i| x.get(i).map_or(0.0, |v| v * norm.scale[i] + norm.offset[i])));
+            let y = pairs.output(k);
+            self.outputs.extend((0..self.n_out).map(|o| y.get(o).copied().unwrap_or(0.0)));
+        }
+        self.mask.extend((0..self.n_out).map(|o| if o < pairs.n_out() { 1.0 } else { 0.0 }));
+    }
+
+    /// Keeps the programs whose index `keep` accepts (a program split).
+    pub fn retain_indices(&self, keep: impl Fn(usize) -> bool) -> ProgramSet {
+        let mut out = ProgramSet { n_in: self.n_in, n_out: self.n_out, pairs: self.pairs, ..ProgramSet::default() };
+        let (xi, yo) = (self.pairs * self.n_in, self.pairs * self.n_out);
+        for (k, p) in self.programs.iter().enumerate().filter(|(k, _)| keep(*k)) {
+            out.programs.push(p.clone());
+            out.inputs.extend_from_slice(&self.inputs[k * xi..(k + 1) * xi]);
+            out.outputs.extend_from_slice(&self.outputs[k * yo..(k + 1) * yo]);
+            out.mask.extend_from_slice(&self.mask[k * self.n_out..(k + 1) * self.n_out]);
+        }
+        out.skipped = self.skipped.clone();
+        out
+    }
+
+    /// A one-line summary: programs kept and skipped by reason.
+    pub fn describe(&self) -> String {
+        let skipped: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        if skipped.is_empty() {
+            format!("{} programs × {} pairs", self.len(), self.pairs)
+        } else {
+            format!("{} programs × {} pairs (skipped: {})", self.len(), self.pairs, skipped.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str, n_in: usize, n_out: usize, split: &str, source: &str) -> ProgramRecord {
+        let n = 4;
+        let xs: Vec<f32> = (0..n * n_in).map(|k| k as f32).collect();
+        let ys: Vec<f32> = (0..n * n_out).map(|k| -(k as f32)).collect();
+        ProgramRecord {
+            name: name.into(),
+            function: "f".into(),
+            source: source.into(),
+            signature: "double f(double x)".into(),
+            domain: vec![(0.0, 10.0); n_in],
+            split: split.into(),
+            pairs: IoPairs::new(n_in, n_out, xs, ys).unwrap(),
+        }
+    }
+
+    #[test]
+    fn pads_normalises_masks_and_skips() {
+        let covering = CoveringShape { n_in: 3, hidden: vec![4], n_out: 2, activation: "sigmoid".into() };
+        let vocab = Vocabulary::default();
+        let mut set = ProgramSet { n_in: 3, n_out: 2, pairs: 2, ..ProgramSet::default() };
+        set.push(&record("a", 2, 1, "train", "double f(double x){return x;}"), &covering, &vocab, 64);
+        set.push(&record("b", 4, 1, "train", "double f(double x){return x;}"), &covering, &vocab, 64);
+        set.push(&record("c", 1, 1, "train", "double f(double x){return x+1+2+3+4+5+6+7+8+9;}"), &covering, &vocab, 8);
+        set.push(&record("d", 1, 1, "train", "double f(double x){return \"x;}"), &covering, &vocab, 64);
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.skipped.values().sum::<usize>(), 3);
+        assert_eq!(set.skipped["outside the covering shape"], 1);
+        // Inputs 0,1 then 2,3 on domain [0,10] → (x − 5) / 5, padded with a zero.
+        let expected = [-1.0f32, -0.8, 0.0, -0.6, -0.4, 0.0];
+        assert!(set.inputs.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6), "{:?}", set.inputs);
+        assert_eq!(set.outputs, vec![0.0, 0.0, -1.0, 0.0]);
+        assert_eq!(set.mask, vec![1.0, 0.0]);
+        assert_eq!(set.programs[0].tokens[0], compnet_datasets::c_tokens::CLS);
+    }
+}

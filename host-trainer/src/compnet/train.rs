@@ -1,0 +1,371 @@
+//! Training a CompNet: Adam on batches of programs × pairs, the masked MSE of the generated
+//! surrogates, validation on held-out programs every epoch, atomic checkpoints and `--resume`.
+//!
+//! Batch order is a pure function of `(seed, epoch)`, so a run resumed from a checkpoint sees
+//! the same batches as one that was never stopped.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use indicatif::ProgressBar;
+use rand::SeedableRng;
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand_chacha::ChaCha8Rng;
+
+use super::checkpoint;
+use super::network::{CompNet, CompNetConfig, TokenBatch, masked_mse, masked_mse_per_program};
+use super::programs::ProgramSet;
+use crate::artifacts;
+use crate::fit::EpochMetrics;
+
+/// Token sequences are padded to a multiple of this (fewer shapes, fewer GPU kernel builds).
+const TOKEN_ROUND: usize = 64;
+
+/// Everything that defines a training run; saved as `config.json` beside its checkpoints.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainConfig {
+    /// The network.
+    pub model: CompNetConfig,
+    /// Programs per Adam step.
+    pub programs_per_step: usize,
+    /// I/O pairs per program per step (a random subset of the program's training pairs).
+    pub pairs_per_step: usize,
+    /// Passes over the training programs.
+    pub epochs: usize,
+    /// Peak learning rate (after a linear warm-up, cosine-decayed to `final_learning_rate`).
+    pub learning_rate: f64,
+    /// Learning rate at the last step.
+    pub final_learning_rate: f64,
+    /// Warm-up steps.
+    pub warmup_steps: usize,
+    /// Global gradient-norm clip.
+    pub grad_clip: f32,
+    /// Seed of the initialisation and the batch order.
+    pub seed: u64,
+}
+
+/// Where a run is: saved in every checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainState {
+    /// Epochs finished.
+    pub epochs_done: usize,
+    /// Batches of the current epoch already taken.
+    pub batches_done: usize,
+    /// Sum of the current epoch's batch losses so far.
+    pub epoch_loss_sum: f64,
+    /// Adam steps taken.
+    pub step: usize,
+    /// Training seconds before this process (resumed runs add up).
+    pub seconds: f64,
+    /// Every finished epoch.
+    pub history: Vec<EpochMetrics>,
+    /// Best validation MSE and its epoch.
+    pub best: Option<(f64, usize)>,
+}
+
+/// How `train` runs apart from the config: where it writes, when it stops early.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The run folder (`checkpoint/`, `best/`, `config.json`, `metrics.csv`, `loss.png`).
+    pub out: PathBuf,
+    /// Continue from `out/checkpoint` if present.
+    pub resume: bool,
+    /// Stop (after writing a checkpoint) once this much wall time has passed.
+    pub time_limit: Option<Duration>,
+    /// Also write a checkpoint this often within an epoch.
+    pub checkpoint_every: Duration,
+    /// Validation programs evaluated per batch.
+    pub eval_programs: usize,
+}
+
+/// The outcome of [`train`].
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// Final state (history, best epoch).
+    pub state: TrainState,
+    /// Whether all epochs ran (false: stopped at the time limit).
+    pub finished: bool,
+    /// Steps per second of this process.
+    pub steps_per_second: f64,
+}
+
+/// Training programs and pairs on the device, for fast batch selection.
+struct DeviceSet {
+    x: Tensor<3>,
+    y: Tensor<3>,
+    mask: Tensor<3>,
+}
+
+impl DeviceSet {
+    fn upload(set: &ProgramSet, device: &Device) -> Self {
+        let n = set.len();
+        Self {
+            x: Tensor::from_data(TensorData::new(set.inputs.clone(), [n, set.pairs, set.n_in]), device),
+            y: Tensor::from_data(TensorData::new(set.outputs.clone(), [n, set.pairs, set.n_out]), device),
+            mask: Tensor::from_data(TensorData::new(set.mask.clone(), [n, 1, set.n_out]), device),
+        }
+    }
+}
+
+fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(v, [indices.len()]), device)
+}
+
+fn learning_rate(config: &TrainConfig, step: usize, total: usize) -> f64 {
+    if step < config.warmup_steps {
+        return config.learning_rate * (step + 1) as f64 / config.warmup_steps as f64;
+    }
+    let t = (step - config.warmup_steps) as f64 / (total.saturating_sub(config.warmup_steps)).max(1) as f64;
+    config.final_learning_rate
+        + 0.5 * (config.learning_rate - config.final_learning_rate) * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
+}
+
+/// The batches of one epoch: a permutation of the programs seeded by `(seed, epoch)`, in chunks.
+fn epoch_batches(n: usize, per_step: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+    order.chunks(per_step).map(<[usize]>::to_vec).collect()
+}
+
+/// Mean over programs of each program's masked MSE on its pairs, with the generated surrogates.
+pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) -> anyhow::Result<Vec<f64>> {
+    let mut per_program = Vec::with_capacity(set.len());
+    let (xi, yo) = (set.pairs * set.n_in, set.pairs * set.n_out);
+    for start in (0..set.len()).step_by(batch.max(1)) {
+        let end = (start + batch).min(set.len());
+        let n = end - start;
+        let seqs: Vec<&[u32]> = set.programs[start..end].iter().map(|p| p.tokens.as_slice()).collect();
+        let params = net.generate(TokenBatch::new(&seqs, TOKEN_ROUND, net.max_tokens(), device));
+        let x = Tensor::<3>::from_data(
+            TensorData::new(set.inputs[start * xi..end * xi].to_vec(), [n, set.pairs, set.n_in]),
+            device,
+        );
+        let y = Tensor::<3>::from_data(
+            TensorData::new(set.outputs[start * yo..end * yo].to_vec(), [n, set.pairs, set.n_out]),
+            device,
+        );
+        let mask = Tensor::<3>::from_data(
+            TensorData::new(set.mask[start * set.n_out..end * set.n_out].to_vec(), [n, 1, set.n_out]),
+            device,
+        );
+        let mse: Vec<f32> = masked_mse_per_program(net.run_surrogates(params, x), y, mask)
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading validation losses: {e:?}"))?;
+        per_program.extend(mse.into_iter().map(f64::from));
+    }
+    Ok(per_program)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// Trains a CompNet on `train` (each program's training pairs), validating on `val` (held-out
+/// programs' test pairs) after every epoch.
+pub fn train(
+    config: &TrainConfig,
+    train_set: &ProgramSet,
+    val_set: &ProgramSet,
+    device: &Device,
+    options: &RunOptions,
+    progress: &ProgressBar,
+) -> anyhow::Result<TrainOutcome> {
+    ensure!(!train_set.is_empty(), "no training programs (every program was skipped: {})", train_set.describe());
+    ensure!(!val_set.is_empty(), "no validation programs: {}", val_set.describe());
+    ensure!(config.programs_per_step > 0 && config.pairs_per_step > 0, "batch sizes must be positive");
+    ensure!(
+        config.pairs_per_step <= train_set.pairs,
+        "--pairs-per-step {} exceeds the {} training pairs kept per program",
+        config.pairs_per_step,
+        train_set.pairs
+    );
+    let ckpt_dir = options.out.join("checkpoint");
+    let best_dir = options.out.join("best");
+    let train_device = device.clone().autodiff();
+
+    let (mut net, mut optim, mut state) = match checkpoint::resolve(&ckpt_dir).filter(|_| options.resume) {
+        Some(dir) => {
+            let saved: TrainConfig = read_json(&options.out.join("config.json"))?;
+            ensure!(
+                saved == *config,
+                "--resume with a different configuration than {} (start a new --out, or resume with the same flags)",
+                options.out.join("config.json").display()
+            );
+            let (net, _) = checkpoint::load_model(&dir, &train_device)?;
+            let optim = adam(config)
+                .load(dir.join("optimizer.bpk"))
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e:?}", dir.join("optimizer.bpk").display()))?;
+            let state: TrainState = read_json(&dir.join("state.json"))?;
+            (net, optim, state)
+        }
+        None => {
+            ensure!(
+                !options.resume || !ckpt_dir.exists(),
+                "--resume: {} exists but holds no complete checkpoint",
+                ckpt_dir.display()
+            );
+            train_device.seed(config.seed);
+            let net = config.model.init(&train_device, config.seed)?;
+            (net, adam(config), TrainState::default())
+        }
+    };
+    std::fs::create_dir_all(&options.out).with_context(|| format!("cannot create {}", options.out.display()))?;
+    artifacts::write_json(&options.out.join("config.json"), config)?;
+
+    let data = DeviceSet::upload(train_set, &train_device);
+    let steps_per_epoch = train_set.len().div_ceil(config.programs_per_step);
+    let total_steps = steps_per_epoch * config.epochs;
+    let started = Instant::now();
+    let steps_at_start = state.step;
+    let mut last_checkpoint = Instant::now();
+    let mut pair_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0xc0ffee ^ state.step as u64);
+    let all_pairs: Vec<usize> = (0..train_set.pairs).collect();
+    progress.set_length(total_steps as u64);
+    progress.set_position(state.step as u64);
+
+    let save = |net: &CompNet, optim: &ModuleOptimizer, state: &TrainState| -> anyhow::Result<()> {
+        checkpoint::replace_dir(&ckpt_dir, |dir| {
+            checkpoint::write_model(dir, net, &config.model)?;
+            optim
+                .save(dir.join("optimizer.bpk"))
+                .map_err(|e| anyhow::anyhow!("cannot write the optimizer state: {e:?}"))?;
+            artifacts::write_json(&dir.join("state.json"), state)
+        })
+    };
+
+    while state.epochs_done < config.epochs {
+        let epoch = state.epochs_done + 1;
+        let batches = epoch_batches(train_set.len(), config.programs_per_step, config.seed, epoch);
+        for batch in batches.iter().skip(state.batches_done) {
+            let seqs: Vec<&[u32]> = batch.iter().map(|&p| train_set.programs[p].tokens.as_slice()).collect();
+            let tokens = TokenBatch::new(&seqs, TOKEN_ROUND, config.model.max_tokens, &train_device);
+            let idx = index_tensor(batch, &train_device);
+            let (mut x, mut y) = (data.x.clone().select(0, idx.clone()), data.y.clone().select(0, idx.clone()));
+            if config.pairs_per_step < train_set.pairs {
+                let mut pick: Vec<usize> =
+                    all_pairs.choose_multiple(&mut pair_rng, config.pairs_per_step).copied().collect();
+                pick.sort_unstable();
+                let pairs = index_tensor(&pick, &train_device);
+                x = x.select(1, pairs.clone());
+                y = y.select(1, pairs);
+            }
+            let mask = data.mask.clone().select(0, idx);
+            let params = net.generate(tokens);
+            let loss = masked_mse(net.run_surrogates(params, x), y, mask);
+            let value: f32 = loss.clone().into_scalar();
+            ensure!(
+                value.is_finite(),
+                "training diverged at epoch {epoch}, step {} (loss {value}); lower --lr",
+                state.step
+            );
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optim.step(learning_rate(config, state.step, total_steps), net, grads);
+            state.step += 1;
+            state.batches_done += 1;
+            state.epoch_loss_sum += value as f64;
+            progress.set_position(state.step as u64);
+            progress.set_message(format!("epoch {epoch}/{}  loss {value:.3e}", config.epochs));
+            let out_of_time = options.time_limit.is_some_and(|t| started.elapsed() >= t);
+            if out_of_time || last_checkpoint.elapsed() >= options.checkpoint_every {
+                let mut saved = state.clone();
+                saved.seconds += started.elapsed().as_secs_f64();
+                save(&net, &optim, &saved)?;
+                last_checkpoint = Instant::now();
+            }
+            if out_of_time {
+                state.seconds += started.elapsed().as_secs_f64();
+                return Ok(outcome(state, false, steps_at_start, started));
+            }
+        }
+
+        let valid = net.valid();
+        let val = mean(&evaluate(&valid, val_set, device, options.eval_programs)?);
+        let metrics = EpochMetrics {
+            epoch,
+            train_loss: state.epoch_loss_sum / state.batches_done.max(1) as f64,
+            val_mse: val,
+            learning_rate: learning_rate(config, state.step, total_steps),
+            seconds: state.seconds + started.elapsed().as_secs_f64(),
+        };
+        state.history.push(metrics);
+        state.epochs_done = epoch;
+        state.batches_done = 0;
+        state.epoch_loss_sum = 0.0;
+        if state.best.is_none_or(|(b, _)| val < b) {
+            state.best = Some((val, epoch));
+            checkpoint::replace_dir(&best_dir, |dir| checkpoint::write_model(dir, &valid, &config.model))?;
+        }
+        let mut saved = state.clone();
+        saved.seconds += started.elapsed().as_secs_f64();
+        save(&net, &optim, &saved)?;
+        last_checkpoint = Instant::now();
+        write_curves(&options.out, &state)?;
+        progress.suspend(|| eprintln!(
+            "epoch {epoch:>4}  train {:.4e}  val {val:.4e}  {:.0} s",
+            state.history.last().map_or(0.0, |m| m.train_loss),
+            saved.seconds
+        ));
+    }
+    state.seconds += started.elapsed().as_secs_f64();
+    Ok(outcome(state, true, steps_at_start, started))
+}
+
+fn outcome(state: TrainState, finished: bool, steps_at_start: usize, started: Instant) -> TrainOutcome {
+    let steps_per_second = (state.step - steps_at_start) as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    TrainOutcome { state, finished, steps_per_second }
+}
+
+fn adam(config: &TrainConfig) -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_epsilon(1e-8)
+        .with_grad_clipping(Some(burn::optim::grad_clipping::GradientClippingConfig::Norm(config.grad_clip)))
+        .init()
+}
+
+/// `metrics.csv` and `loss.png` of the run so far.
+pub fn write_curves(out: &Path, state: &TrainState) -> anyhow::Result<()> {
+    artifacts::write_metrics_csv(&out.join("metrics.csv"), &state.history)?;
+    let best = state.best.map_or(0, |(_, e)| e);
+    artifacts::write_loss_plot(&out.join("loss.png"), "compnet train", &state.history, best)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_warms_up_then_decays() {
+        let config = TrainConfig {
+            model: CompNetConfig::bert_tiny(10, Default::default()),
+            programs_per_step: 2,
+            pairs_per_step: 2,
+            epochs: 1,
+            learning_rate: 1e-3,
+            final_learning_rate: 1e-5,
+            warmup_steps: 10,
+            grad_clip: 1.0,
+            seed: 0,
+        };
+        assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
+        assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
+        assert!((learning_rate(&config, 10, 100) - 1e-3).abs() < 1e-12);
+        assert!((learning_rate(&config, 100, 100) - 1e-5).abs() < 1e-12);
+        let b1 = epoch_batches(10, 3, 5, 1);
+        assert_eq!(b1, epoch_batches(10, 3, 5, 1));
+        assert_ne!(b1, epoch_batches(10, 3, 5, 2));
+        let mut all: Vec<usize> = b1.concat();
+        all.sort();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+    }
+}
