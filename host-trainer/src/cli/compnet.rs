@@ -105,7 +105,7 @@ pub(super) struct TrainArgs {
     /// Stop after this many seconds, with a checkpoint (continue with --resume).
     #[arg(long)]
     time_limit: Option<f64>,
-    /// Seconds between checkpoints within an epoch.
+    /// Seconds between checkpoints within an epoch (0: after every step).
     #[arg(long, default_value_t = 120.0)]
     checkpoint_secs: f64,
 }
@@ -167,7 +167,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         out: a.out.clone(),
         resume: a.resume,
         time_limit: a.time_limit.map(Duration::from_secs_f64),
-        checkpoint_every: Duration::from_secs_f64(a.checkpoint_secs.max(1.0)),
+        checkpoint_every: Duration::from_secs_f64(a.checkpoint_secs.max(0.0)),
         eval_programs: 64,
     };
     let outcome = train(&config, &train_set, &val_set, &device, &options, &bar)?;

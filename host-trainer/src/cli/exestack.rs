@@ -153,3 +153,64 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
     println!("wall time      {:.1} s ({:.1} functions/s through the harness)", s.wall_seconds, s.functions_per_second);
     println!("written        {}/{{train.parquet, test.parquet, stats.json}}", out.display());
 }
+
+/// `compnet dataset split`: moves whole programs between the train and test files of a dataset
+/// folder, for a larger held-out set.
+#[derive(Debug, Args)]
+pub(super) struct SplitArgs {
+    /// Dataset folder with `train.parquet` and `test.parquet` (ExeStack or synthetic).
+    from: PathBuf,
+    /// Programs to hold out in the new `test.parquet`.
+    #[arg(long)]
+    test_programs: usize,
+    /// Seed of the choice.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output folder (new `train.parquet`, `test.parquet`, `split.json`).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub(super) fn split_command(a: SplitArgs) -> anyhow::Result<()> {
+    use compnet_datasets::c_tokens::fnv1a;
+    use compnet_datasets::store;
+    anyhow::ensure!(a.out != a.from, "--out must differ from the input folder {}", a.from.display());
+    let mut records = Vec::new();
+    for file in ["train.parquet", "test.parquet"] {
+        let path = a.from.join(file);
+        records.extend(store::read_records(&path).with_context(|| format!("reading {}", path.display()))?);
+    }
+    // Programs ordered by a seeded hash of their name: the first `test_programs` are held out.
+    let mut names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    anyhow::ensure!(
+        a.test_programs < names.len(),
+        "--test-programs {} leaves no training programs ({} in {})",
+        a.test_programs,
+        names.len(),
+        a.from.display()
+    );
+    names.sort_by_key(|n| (fnv1a(format!("{}:{n}", a.seed).as_bytes()), *n));
+    let held: std::collections::HashSet<&str> = names[..a.test_programs].iter().copied().collect();
+    let (test, train): (Vec<_>, Vec<_>) = records.iter().cloned().partition(|r| held.contains(r.name.as_str()));
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    store::write_records(&a.out.join("train.parquet"), &train)?;
+    store::write_records(&a.out.join("test.parquet"), &test)?;
+    let summary = serde_json::json!({
+        "from": a.from.display().to_string(),
+        "seed": a.seed,
+        "programs": names.len(),
+        "train_programs": names.len() - a.test_programs,
+        "test_programs": a.test_programs,
+    });
+    crate::artifacts::write_json(&a.out.join("split.json"), &summary)?;
+    println!(
+        "{} programs: {} train / {} test → {}",
+        names.len(),
+        names.len() - a.test_programs,
+        a.test_programs,
+        a.out.display()
+    );
+    Ok(())
+}

@@ -62,6 +62,8 @@ enum DatasetCommand {
     Exestack(exestack::ExestackArgs),
     /// Random, deterministic numeric C functions from a grammar, in ExeStack's format.
     Synthetic(exestack::SyntheticArgs),
+    /// Re-split a dataset folder's programs between train and test (whole programs move).
+    Split(exestack::SplitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(DatasetCommand::Parrot(a)) => dataset_parrot(a),
         Command::Dataset(DatasetCommand::Exestack(a)) => exestack::exestack_command(a),
         Command::Dataset(DatasetCommand::Synthetic(a)) => exestack::synthetic_command(a),
+        Command::Dataset(DatasetCommand::Split(a)) => exestack::split_command(a),
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),

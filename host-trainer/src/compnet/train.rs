@@ -224,7 +224,6 @@ pub fn train(
     let started = Instant::now();
     let steps_at_start = state.step;
     let mut last_checkpoint = Instant::now();
-    let mut pair_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0xc0ffee ^ state.step as u64);
     let all_pairs: Vec<usize> = (0..train_set.pairs).collect();
     progress.set_length(total_steps as u64);
     progress.set_position(state.step as u64);
@@ -248,8 +247,9 @@ pub fn train(
             let idx = index_tensor(batch, &train_device);
             let (mut x, mut y) = (data.x.clone().select(0, idx.clone()), data.y.clone().select(0, idx.clone()));
             if config.pairs_per_step < train_set.pairs {
-                let mut pick: Vec<usize> =
-                    all_pairs.choose_multiple(&mut pair_rng, config.pairs_per_step).copied().collect();
+                // Seeded by the step, so a resumed run picks the same pairs.
+                let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (state.step as u64 + 1).wrapping_mul(0xa076_1d64));
+                let mut pick: Vec<usize> = all_pairs.choose_multiple(&mut rng, config.pairs_per_step).copied().collect();
                 pick.sort_unstable();
                 let pairs = index_tensor(&pick, &train_device);
                 x = x.select(1, pairs.clone());
