@@ -238,6 +238,7 @@ pub fn train(
         })
     };
 
+    let mut unread_loss: Vec<Tensor<1>> = Vec::new();
     while state.epochs_done < config.epochs {
         let epoch = state.epochs_done + 1;
         let batches = epoch_batches(train_set.len(), config.programs_per_step, config.seed, epoch);
@@ -258,21 +259,22 @@ pub fn train(
             let mask = data.mask.clone().select(0, idx);
             let params = net.generate(tokens);
             let loss = masked_mse(net.run_surrogates(params, x), y, mask);
-            let value: f32 = loss.clone().into_scalar();
-            ensure!(
-                value.is_finite(),
-                "training diverged at epoch {epoch}, step {} (loss {value}); lower --lr",
-                state.step
-            );
+            // The loss stays on the device (reading it each step would wait for the GPU); it is
+            // read when a checkpoint or the epoch's metrics need it.
+            unread_loss.push(loss.clone().detach());
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(learning_rate(config, state.step, total_steps), net, grads);
             state.step += 1;
             state.batches_done += 1;
-            state.epoch_loss_sum += value as f64;
             progress.set_position(state.step as u64);
-            progress.set_message(format!("epoch {epoch}/{}  loss {value:.3e}", config.epochs));
             let out_of_time = options.time_limit.is_some_and(|t| started.elapsed() >= t);
             if out_of_time || last_checkpoint.elapsed() >= options.checkpoint_every {
+                read_loss(&mut unread_loss, &mut state, epoch)?;
+                progress.set_message(format!(
+                    "epoch {epoch}/{}  mean loss {:.3e}",
+                    config.epochs,
+                    state.epoch_loss_sum / state.batches_done.max(1) as f64
+                ));
                 let mut saved = state.clone();
                 saved.seconds += started.elapsed().as_secs_f64();
                 save(&net, &optim, &saved)?;
@@ -284,6 +286,7 @@ pub fn train(
             }
         }
 
+        read_loss(&mut unread_loss, &mut state, epoch)?;
         let valid = net.valid();
         let val = mean(&evaluate(&valid, val_set, device, options.eval_programs)?);
         let metrics = EpochMetrics {
@@ -314,6 +317,27 @@ pub fn train(
     }
     state.seconds += started.elapsed().as_secs_f64();
     Ok(outcome(state, true, steps_at_start, started))
+}
+
+/// Adds the batch losses still on the device to the state (one by one, in order, so the sum
+/// does not depend on when they are read), failing on divergence.
+fn read_loss(unread: &mut Vec<Tensor<1>>, state: &mut TrainState, epoch: usize) -> anyhow::Result<()> {
+    if unread.is_empty() {
+        return Ok(());
+    }
+    let losses: Vec<f32> = Tensor::cat(std::mem::take(unread), 0)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading the training losses: {e:?}"))?;
+    for value in losses {
+        ensure!(
+            value.is_finite(),
+            "training diverged in epoch {epoch}, before step {} (loss {value}); lower --lr",
+            state.step
+        );
+        state.epoch_loss_sum += value as f64;
+    }
+    Ok(())
 }
 
 fn outcome(state: TrainState, finished: bool, steps_at_start: usize, started: Instant) -> TrainOutcome {
