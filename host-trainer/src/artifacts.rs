@@ -33,7 +33,7 @@ pub fn write_metrics_csv(path: &Path, history: &[EpochMetrics]) -> anyhow::Resul
 }
 
 /// A font for plot labels: DejaVu Sans where the system has it (Debian's fonts-dejavu-core).
-fn register_font() -> bool {
+pub fn register_font() -> bool {
     static FONT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *FONT.get_or_init(|| {
         let candidates = [

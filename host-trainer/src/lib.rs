@@ -12,6 +12,7 @@ pub mod artifacts;
 pub mod cli;
 pub mod compnet;
 pub mod device;
+pub mod eval;
 pub mod fit;
 pub mod model;
 pub mod normalize;

@@ -18,6 +18,7 @@ use crate::artifacts;
 use crate::fit::{FitConfig, fit, mse};
 
 mod compnet;
+mod eval;
 mod exestack;
 mod export;
 mod model_file;
@@ -50,6 +51,8 @@ enum Command {
     ZeroData(compnet::ZeroDataArgs),
     /// Training throughput of a CompNet step (programs × pairs per second).
     BenchTrain(compnet::BenchTrainArgs),
+    /// The paper's evaluation: CPN, RND, PTS and FOMAML finetuned at growing data sizes → report.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compile(a) => compnet::compile_command(a),
         Command::ZeroData(a) => compnet::zero_data_command(a),
         Command::BenchTrain(a) => compnet::bench_train_command(a),
+        Command::Eval(a) => eval::eval_command(a),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::store::{self, ProgramRecord};
 use compnet_datasets::IoPairs;
@@ -159,6 +160,49 @@ impl ProgramSet {
         } else {
             format!("{} programs × {} pairs (skipped: {})", self.len(), self.pairs, skipped.join(", "))
         }
+    }
+}
+
+/// A [`ProgramSet`]'s buffers on a device, for fast batch selection.
+#[derive(Debug, Clone)]
+pub struct ProgramTensors {
+    /// `[programs, pairs, n_in]`.
+    pub x: Tensor<3>,
+    /// `[programs, pairs, n_out]`.
+    pub y: Tensor<3>,
+    /// `[programs, 1, n_out]`.
+    pub mask: Tensor<3>,
+}
+
+/// Indices as an `Int` tensor.
+pub fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(v, [indices.len()]), device)
+}
+
+impl ProgramSet {
+    /// The buffers as tensors on `device`.
+    pub fn upload(&self, device: &Device) -> ProgramTensors {
+        let n = self.len();
+        ProgramTensors {
+            x: Tensor::from_data(TensorData::new(self.inputs.clone(), [n, self.pairs, self.n_in]), device),
+            y: Tensor::from_data(TensorData::new(self.outputs.clone(), [n, self.pairs, self.n_out]), device),
+            mask: Tensor::from_data(TensorData::new(self.mask.clone(), [n, 1, self.n_out]), device),
+        }
+    }
+}
+
+impl ProgramTensors {
+    /// `(x, y, mask)` of `programs`, with only the pairs `pairs` (all when `None`).
+    pub fn batch(&self, programs: &[usize], pairs: Option<&[usize]>, device: &Device) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+        let idx = index_tensor(programs, device);
+        let (mut x, mut y) = (self.x.clone().select(0, idx.clone()), self.y.clone().select(0, idx.clone()));
+        if let Some(pairs) = pairs {
+            let p = index_tensor(pairs, device);
+            x = x.select(1, p.clone());
+            y = y.select(1, p);
+        }
+        (x, y, self.mask.clone().select(0, idx))
     }
 }
 

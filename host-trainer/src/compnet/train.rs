@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::ProgressBar;
 use rand::SeedableRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -91,29 +91,6 @@ pub struct TrainOutcome {
     pub finished: bool,
     /// Steps per second of this process.
     pub steps_per_second: f64,
-}
-
-/// Training programs and pairs on the device, for fast batch selection.
-struct DeviceSet {
-    x: Tensor<3>,
-    y: Tensor<3>,
-    mask: Tensor<3>,
-}
-
-impl DeviceSet {
-    fn upload(set: &ProgramSet, device: &Device) -> Self {
-        let n = set.len();
-        Self {
-            x: Tensor::from_data(TensorData::new(set.inputs.clone(), [n, set.pairs, set.n_in]), device),
-            y: Tensor::from_data(TensorData::new(set.outputs.clone(), [n, set.pairs, set.n_out]), device),
-            mask: Tensor::from_data(TensorData::new(set.mask.clone(), [n, 1, set.n_out]), device),
-        }
-    }
-}
-
-fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
-    let v: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(v, [indices.len()]), device)
 }
 
 fn learning_rate(config: &TrainConfig, step: usize, total: usize) -> f64 {
@@ -218,7 +195,7 @@ pub fn train(
     std::fs::create_dir_all(&options.out).with_context(|| format!("cannot create {}", options.out.display()))?;
     artifacts::write_json(&options.out.join("config.json"), config)?;
 
-    let data = DeviceSet::upload(train_set, &train_device);
+    let data = train_set.upload(&train_device);
     let steps_per_epoch = train_set.len().div_ceil(config.programs_per_step);
     let total_steps = steps_per_epoch * config.epochs;
     let started = Instant::now();
@@ -245,18 +222,14 @@ pub fn train(
         for batch in batches.iter().skip(state.batches_done) {
             let seqs: Vec<&[u32]> = batch.iter().map(|&p| train_set.programs[p].tokens.as_slice()).collect();
             let tokens = TokenBatch::new(&seqs, TOKEN_ROUND, config.model.max_tokens, &train_device);
-            let idx = index_tensor(batch, &train_device);
-            let (mut x, mut y) = (data.x.clone().select(0, idx.clone()), data.y.clone().select(0, idx.clone()));
-            if config.pairs_per_step < train_set.pairs {
-                // Seeded by the step, so a resumed run picks the same pairs.
+            // Seeded by the step, so a resumed run picks the same pairs.
+            let pick = (config.pairs_per_step < train_set.pairs).then(|| {
                 let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (state.step as u64 + 1).wrapping_mul(0xa076_1d64));
                 let mut pick: Vec<usize> = all_pairs.choose_multiple(&mut rng, config.pairs_per_step).copied().collect();
                 pick.sort_unstable();
-                let pairs = index_tensor(&pick, &train_device);
-                x = x.select(1, pairs.clone());
-                y = y.select(1, pairs);
-            }
-            let mask = data.mask.clone().select(0, idx);
+                pick
+            });
+            let (x, y, mask) = data.batch(batch, pick.as_deref(), &train_device);
             let params = net.generate(tokens);
             let loss = masked_mse(net.run_surrogates(params, x), y, mask);
             // The loss stays on the device (reading it each step would wait for the GPU); it is

@@ -1,0 +1,353 @@
+//! `compnet eval`: the paper's protocol with our system → `report.md`, `results.json`, plots.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, ensure};
+use burn::tensor::Device;
+use clap::Args;
+use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::images::ImageSet;
+use compnet_datasets::parrot;
+use compnet_datasets::store::{self, ProgramRecord};
+use compnet_runtime::{Metadata, Precision, SurrogateView};
+use indicatif::ProgressBar;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::artifacts;
+use crate::compnet::checkpoint;
+use crate::compnet::programs::{PairSplit, ProgramSet};
+use crate::compnet::{CompNet, CoveringShape};
+use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
+use crate::eval::colour;
+use crate::eval::finetune::FinetuneConfig;
+use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, improvement, run};
+use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
+
+#[derive(Debug, Args)]
+pub(super) struct EvalArgs {
+    /// Few programs, trials and epochs (minutes on a CPU): what CI runs.
+    #[arg(long)]
+    quick: bool,
+    /// CompNet checkpoint folder; default the shipped one.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Held-out ExeStack programs (a `test.parquet`: each program's `train` rows are its training
+    /// I/O, its `test` rows the test set).
+    #[arg(long)]
+    exestack: Option<PathBuf>,
+    /// Training programs for PTS and FOMAML (Parquet; their `train` rows); repeatable.
+    #[arg(long = "train")]
+    train: Vec<PathBuf>,
+    /// Folder of the ParrotBench Parquet files (built if absent).
+    #[arg(long, default_value = "data/parrot")]
+    parrot_data: PathBuf,
+    /// ParrotBench programs (default all six; quick: fft, inversek2j, kmeans).
+    #[arg(long = "parrot", value_delimiter = ',')]
+    parrot: Vec<String>,
+    /// ExeStack programs sampled (seeded).
+    #[arg(long)]
+    programs: Option<usize>,
+    /// Trials per program and size.
+    #[arg(long)]
+    trials: Option<usize>,
+    /// Finetuning epochs (full-batch Adam steps).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Data sizes (shares of each program's training pairs).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.001, 0.01, 0.1, 1.0])]
+    sizes: Vec<f64>,
+    /// Training pairs kept per ParrotBench program (its "100 %"), sampled.
+    #[arg(long, default_value_t = 4096)]
+    parrot_pairs: usize,
+    /// Test pairs per program.
+    #[arg(long, default_value_t = 1024)]
+    test_pairs: usize,
+    /// PTS steps / FOMAML meta steps.
+    #[arg(long)]
+    baseline_steps: Option<usize>,
+    /// Output folder.
+    #[arg(long, default_value = "runs/eval")]
+    out: PathBuf,
+    /// Where the scikit-image wheel (the photographs) is cached.
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// cpu, or cuda[:N] in a CUDA build.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Seed of the sampling, the trials and the baselines.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Records grouped by program: `(train rows, test rows)`.
+fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)> {
+    let mut order = Vec::new();
+    let mut map: HashMap<String, (Option<ProgramRecord>, Option<ProgramRecord>)> = HashMap::new();
+    for r in records {
+        let e = map.entry(r.name.clone()).or_insert_with(|| {
+            order.push(r.name.clone());
+            (None, None)
+        });
+        if r.split == "train" { e.0 = Some(r) } else { e.1 = Some(r) }
+    }
+    order.into_iter().filter_map(|n| map.remove(&n)).filter_map(|(a, b)| Some((a?, b?))).collect()
+}
+
+fn encode(vocabulary: &Vocabulary, source: &str, max: usize) -> Option<Vec<u32>> {
+    vocabulary.encode_source(source, usize::MAX).ok().map(|mut t| {
+        t.truncate(max);
+        t
+    })
+}
+
+fn evenly(n: usize, k: usize) -> Vec<usize> {
+    let stride = (n / k.max(1)).max(1);
+    (0..n).step_by(stride).take(k).collect()
+}
+
+pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let device = crate::device::parse(&a.device)?;
+    let ckpt = a.checkpoint.clone().unwrap_or_else(super::compnet::default_checkpoint);
+    let (net, config) = checkpoint::load_model(&ckpt, &device)?;
+    let covering = config.covering.clone();
+    let vocabulary = Vocabulary::default();
+    let quick = a.quick;
+    let trials = a.trials.unwrap_or(if quick { 2 } else { 9 });
+    let n_exestack = a.programs.unwrap_or(if quick { 4 } else { 100 });
+    let finetune_config =
+        FinetuneConfig { epochs: a.epochs.unwrap_or(if quick { 40 } else { 5000 }), learning_rate: 0.01, record_every: 10 };
+    let baseline = |lr_steps: usize| BaselineConfig {
+        steps: a.baseline_steps.unwrap_or(lr_steps),
+        programs_per_step: 32,
+        pairs_per_step: 256,
+        learning_rate: 0.01,
+        inner_learning_rate: 0.01,
+        inner_steps: 5,
+        seed: a.seed,
+    };
+    let (pts_config, maml_config) = (baseline(if quick { 40 } else { 3000 }), baseline(if quick { 20 } else { 2000 }));
+    ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
+    ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
+
+    // PTS and FOMAML learn from the training programs' I/O alone.
+    let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, usize::MAX, 256)?;
+    eprintln!("baseline training programs: {}", train_set.describe());
+    let bar = ProgressBar::new(0);
+    let pts = pretrain_shared(&covering, &train_set, &pts_config, &device, &bar)?;
+    let maml = fomaml(&covering, &train_set, &maml_config, &device, &bar)?;
+    bar.finish_and_clear();
+
+    let mut benchmarks = Vec::new();
+    let mut colour_result = None;
+    if let Some(path) = &a.exestack {
+        let mut programs = Vec::new();
+        let mut left_out = Vec::new();
+        let mut groups = by_program(store::read_records(path).with_context(|| format!("reading {}", path.display()))?);
+        groups.shuffle(&mut ChaCha8Rng::seed_from_u64(a.seed ^ 0xe5e5));
+        for (tr, te) in groups {
+            if programs.len() == n_exestack {
+                break;
+            }
+            if !covering.covers(tr.pairs.n_in(), tr.pairs.n_out()) {
+                left_out.push((tr.name.clone(), "outside the covering shape".to_owned()));
+                continue;
+            }
+            let Some(tokens) = encode(&vocabulary, &tr.source, net.max_tokens()) else { continue };
+            let test = te.pairs.select(&evenly(te.pairs.len(), a.test_pairs));
+            programs.push(BenchProgram { name: tr.name.clone(), tokens, domain: tr.domain.clone(), train: tr.pairs, test });
+        }
+        ensure!(!programs.is_empty(), "no ExeStack program of {} fits the covering shape", path.display());
+        let (result, _) = run_benchmark("ExeStack", &programs, left_out, &net, &covering, &a.sizes, trials, &finetune_config, &Inits { cpn: Vec::new(), pts: pts.clone(), fomaml: maml.clone() }, a.seed, &device)?;
+        benchmarks.push(result);
+    }
+
+    let names: Vec<String> = if !a.parrot.is_empty() {
+        a.parrot.clone()
+    } else if quick {
+        vec!["fft".into(), "inversek2j".into(), "kmeans".into()]
+    } else {
+        parrot::programs().iter().map(|p| p.name.to_owned()).collect()
+    };
+    if !names.is_empty() {
+        let mut programs = Vec::new();
+        let mut left_out = Vec::new();
+        for name in &names {
+            let program = parrot::find(name)?;
+            if !a.parrot_data.join(parrot::file_name(program)).exists() {
+                super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
+            }
+            let data = parrot::load(&a.parrot_data, program)?;
+            if !covering.covers(program.n_in(), program.n_out()) {
+                left_out.push((name.clone(), format!("{} → {} is outside the covering shape {:?}", program.n_in(), program.n_out(), covering.widths())));
+                continue;
+            }
+            let mut idx: Vec<usize> = (0..data.train.len()).collect();
+            idx.shuffle(&mut ChaCha8Rng::seed_from_u64(a.seed ^ 0x7a11));
+            idx.truncate(a.parrot_pairs);
+            programs.push(BenchProgram {
+                name: name.clone(),
+                tokens: encode(&vocabulary, program.source, net.max_tokens()).context("ParrotBench source lexes")?,
+                domain: program.domain.to_vec(),
+                train: data.train.select(&idx),
+                test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
+            });
+        }
+        let (result, runs) = run_benchmark("ParrotBench", &programs, left_out, &net, &covering, &a.sizes, trials, &finetune_config, &Inits { cpn: Vec::new(), pts: pts.clone(), fomaml: maml.clone() }, a.seed, &device)?;
+        if let Some(k) = programs.iter().position(|p| p.name == "kmeans") {
+            colour_result = Some(colour_quantization(&runs, k, &programs[k], &covering, &a)?);
+        }
+        benchmarks.push(result);
+    }
+
+    let report = EvalReport {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        quick,
+        config: serde_json::json!({
+            "checkpoint": ckpt.display().to_string(),
+            "covering": covering.widths(),
+            "trials": trials,
+            "exestack_programs": n_exestack,
+            "finetune": finetune_config,
+            "pts": pts_config,
+            "fomaml": maml_config,
+            "parrot_train_pairs": a.parrot_pairs,
+            "test_pairs": a.test_pairs,
+            "seed": a.seed,
+            "device": a.device,
+        }),
+        benchmarks,
+        colour: colour_result,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    artifacts::write_json(&a.out.join("results.json"), &report)?;
+    report::plot_loss_vs_size(&a.out.join("loss-vs-size.png"), &report)?;
+    let md = report::markdown(&report);
+    artifacts::write_atomic(&a.out.join("report.md"), md.as_bytes())?;
+    print!("{md}");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_benchmark(
+    name: &str,
+    programs: &[BenchProgram],
+    left_out: Vec<(String, String)>,
+    net: &CompNet,
+    covering: &CoveringShape,
+    sizes: &[f64],
+    trials: usize,
+    config: &FinetuneConfig,
+    inits: &Inits,
+    seed: u64,
+    device: &Device,
+) -> anyhow::Result<(BenchmarkResult, Vec<Run>)> {
+    let inits = Inits { cpn: Inits::generate_cpn(net, programs, device)?, ..inits.clone() };
+    let mut runs = Vec::new();
+    for &size in sizes {
+        for method in Method::ALL {
+            let t = Instant::now();
+            let r = run(programs, covering, &inits, method, size, trials, config, seed, device)?;
+            eprintln!("{name:<11} {:>7} {:<6} {:.1} s", format!("{} %", size * 100.0), method.name(), t.elapsed().as_secs_f64());
+            runs.push(r);
+        }
+    }
+    let get = |m: Method, size: f64| runs.iter().find(|r| r.method == m && r.size == size).expect("every run exists");
+    let mut mean_test = BTreeMap::new();
+    let mut improvements = BTreeMap::new();
+    let mut epochs = BTreeMap::new();
+    let largest = sizes.iter().copied().fold(0.0, f64::max);
+    let targets: Vec<f64> = get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
+    for m in Method::ALL {
+        let per_size: Vec<Vec<f64>> = sizes.iter().map(|&s| get(m, s).mean_test()).collect();
+        improvements.insert(
+            m.name().to_owned(),
+            sizes.iter().map(|&s| improvement(&get(Method::Rnd, s).mean_test(), &get(m, s).mean_test())).collect(),
+        );
+        mean_test.insert(m.name().to_owned(), per_size);
+        epochs.insert(
+            m.name().to_owned(),
+            get(m, largest).curves.iter().zip(&targets).map(|(c, &t)| epochs_to(c, t)).collect(),
+        );
+    }
+    let result = BenchmarkResult {
+        name: name.to_owned(),
+        programs: programs.iter().map(|p| p.name.clone()).collect(),
+        left_out,
+        sizes: sizes.to_vec(),
+        mean_test,
+        improvement: improvements,
+        epochs_to_target: epochs,
+    };
+    Ok((result, runs))
+}
+
+/// kmeans' colour quantization with every method's finetuned surrogates at every size, on
+/// centre crops of the three photographs.
+fn colour_quantization(
+    runs: &[Run],
+    k: usize,
+    program: &BenchProgram,
+    covering: &CoveringShape,
+    a: &EvalArgs,
+) -> anyhow::Result<ColourResult> {
+    let dir = a.cache.clone().unwrap_or_else(ImageSet::default_cache_dir);
+    let images = ImageSet::fetch(&dir).with_context(|| format!("cannot get the photographs (cache {})", dir.display()))?;
+    let side = if a.quick { 64 } else { 160 };
+    let photos = [("astronaut", &images.astronaut), ("coffee", &images.coffee), ("chelsea", &images.chelsea)]
+        .map(|(n, im)| (n, im.centre_crop(side, side)));
+    let exact: Vec<_> = photos
+        .iter()
+        .map(|(_, im)| {
+            let mut d = |x: &[f32], y: &mut [f32]| (parrot::find("kmeans").expect("kmeans exists").reference)(x, y);
+            colour::quantize(&colour::pixels(im), im.width, im.height, &mut d)
+        })
+        .collect();
+    let mut by_method = BTreeMap::new();
+    let mut strip = Vec::new();
+    for m in Method::ALL {
+        let mut rows = Vec::new();
+        for r in runs.iter().filter(|r| r.method == m) {
+            let (mut mses, mut ssims) = (Vec::new(), Vec::new());
+            for (t, params) in r.params[k].iter().enumerate() {
+                let s = covering.surrogate(params, Metadata::named("kmeans"), &program.domain, 1)?;
+                let blob = s.to_blob(Precision::F32);
+                let view = SurrogateView::parse(&blob)?;
+                let mut d = |x: &[f32], y: &mut [f32]| {
+                    view.eval::<{ compnet_runtime::blob::MAX_WIDTH }>(x, y).expect("6 → 1 surrogate");
+                };
+                for ((_, im), ex) in photos.iter().zip(&exact) {
+                    let q = colour::quantize(&colour::pixels(im), im.width, im.height, &mut d);
+                    mses.push(colour::mse(&q, ex));
+                    ssims.push(colour::ssim(&q, ex));
+                    if t == 0 && (r.size == 0.0 || (r.size - 0.1).abs() < 1e-12) && strip.len() < 16 && std::ptr::eq(im, &photos[2].1) {
+                        strip.push(q);
+                    }
+                }
+            }
+            let n = mses.len().max(1) as f64;
+            let mean = mses.iter().sum::<f64>() / n;
+            let sd = (mses.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            rows.push((mean, sd, ssims.iter().sum::<f64>() / n));
+        }
+        by_method.insert(m.name().to_owned(), rows);
+    }
+    // One picture: the exact result, then each method at 0 % and 10 % (chelsea crop).
+    let mut all = vec![exact[2].clone()];
+    all.extend(strip);
+    let (w, h) = (all[0].width, all[0].height);
+    let mut rgb = Vec::with_capacity(3 * w * h * all.len());
+    for y in 0..h {
+        for im in &all {
+            rgb.extend_from_slice(&im.rgb[3 * y * w..3 * (y + 1) * w]);
+        }
+    }
+    std::fs::create_dir_all(&a.out)?;
+    colour::write_png(&a.out.join("colour.png"), &compnet_datasets::images::Image { width: w * all.len(), height: h, rgb })?;
+    Ok(ColourResult { images: photos.iter().map(|(n, im)| (n.to_string(), im.width, im.height)).collect(), by_method })
+}

@@ -1,0 +1,225 @@
+//! The protocol of PAPER.md: for each data size, each initialisation and each program, 9
+//! trials finetune a surrogate on a random share of the program's training pairs (80:20 train and
+//! validation) and report the test loss of the lowest-validation epoch; all trials and programs
+//! of one (size, method) run as one batched finetuning.
+
+use burn::tensor::Device;
+use compnet_datasets::IoPairs;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
+use crate::compnet::covering::domain_norm;
+use crate::compnet::network::TokenBatch;
+use crate::compnet::{CompNet, CoveringShape};
+
+/// An initialisation compared by the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Method {
+    /// The CompNet-generated surrogate.
+    Cpn,
+    /// Random initialisation (Xavier-uniform weights, zero biases).
+    Rnd,
+    /// One surrogate pretrained on every training program's pairs.
+    Pts,
+    /// First-order MAML's meta-learned initialisation.
+    Fomaml,
+}
+
+impl Method {
+    /// All four, in report order.
+    pub const ALL: [Method; 4] = [Method::Cpn, Method::Fomaml, Method::Pts, Method::Rnd];
+
+    /// The name used in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Cpn => "CPN",
+            Method::Rnd => "RND",
+            Method::Pts => "PTS",
+            Method::Fomaml => "FOMAML",
+        }
+    }
+}
+
+/// A program of a benchmark: its text (as token ids), domain and pairs.
+#[derive(Debug, Clone)]
+pub struct BenchProgram {
+    /// Program name.
+    pub name: String,
+    /// `[CLS]` and the encoded source, at most the CompNet's length.
+    pub tokens: Vec<u32>,
+    /// Input domain, one `(lo, hi)` per input.
+    pub domain: Vec<(f32, f32)>,
+    /// The program's training pairs (100 % of its training I/O).
+    pub train: IoPairs,
+    /// Its test pairs.
+    pub test: IoPairs,
+}
+
+/// The initial parameters each method gives each program.
+#[derive(Debug, Clone)]
+pub struct Inits {
+    /// CPN: `[programs, n_params]`.
+    pub cpn: Vec<f32>,
+    /// PTS: `[n_params]`.
+    pub pts: Vec<f32>,
+    /// FOMAML: `[n_params]`.
+    pub fomaml: Vec<f32>,
+}
+
+impl Inits {
+    /// CompNet's parameters for every program.
+    pub fn generate_cpn(net: &CompNet, programs: &[BenchProgram], device: &Device) -> anyhow::Result<Vec<f32>> {
+        let seqs: Vec<&[u32]> = programs.iter().map(|p| p.tokens.as_slice()).collect();
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(64) {
+            let p = net.generate(TokenBatch::new(chunk, 64, net.max_tokens(), device));
+            out.extend(p.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading CPN parameters: {e:?}"))?);
+        }
+        Ok(out)
+    }
+
+    fn params(&self, method: Method, covering: &CoveringShape, program: usize, trial: usize, seed: u64) -> Vec<f32> {
+        let n = covering.n_params();
+        match method {
+            Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
+            Method::Pts => self.pts.clone(),
+            Method::Fomaml => self.fomaml.clone(),
+            Method::Rnd => covering.random_params(seed ^ ((program as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1)),
+        }
+    }
+}
+
+/// One (size, method) run over every program and trial.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Share of each program's training pairs.
+    pub size: f64,
+    /// The initialisation.
+    pub method: Method,
+    /// `[program][trial]` test loss at the lowest-validation epoch.
+    pub test: Vec<Vec<f64>>,
+    /// `[program]`: `(epoch, mean test loss over trials)` every recorded epoch.
+    pub curves: Vec<Vec<(usize, f64)>>,
+    /// `[program][trial]` the selected parameters.
+    pub params: Vec<Vec<Vec<f32>>>,
+}
+
+impl Run {
+    /// Mean test loss over trials, per program.
+    pub fn mean_test(&self) -> Vec<f64> {
+        self.test.iter().map(|t| t.iter().sum::<f64>() / t.len().max(1) as f64).collect()
+    }
+}
+
+/// Pairs `idx` of `pairs`, inputs normalised from `domain`, padded to the covering widths.
+fn padded(pairs: &IoPairs, idx: &[usize], domain: &[(f32, f32)], covering: &CoveringShape) -> (Vec<f32>, Vec<f32>) {
+    let norm = domain_norm(domain);
+    let mut x = Vec::with_capacity(idx.len() * covering.n_in);
+    let mut y = Vec::with_capacity(idx.len() * covering.n_out);
+    for &k in idx {
+        let (a, b) = (pairs.input(k), pairs.output(k));
+        x.extend((0..covering.n_in).map(|i| a.get(i).map_or(0.0, |v| v * norm.scale[i] + norm.offset[i])));
+        y.extend((0..covering.n_out).map(|o| b.get(o).copied().unwrap_or(0.0)));
+    }
+    (x, y)
+}
+
+/// Pairs drawn for one trial at `size`: at least 2, split 80:20 with at least one for validation.
+pub fn trial_split(n: usize, size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let take = ((n as f64 * size).round() as usize).clamp(2, n.max(2));
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    idx.truncate(take);
+    let val = ((take as f64 * 0.2).round() as usize).max(1);
+    let train = idx[..take - val].to_vec();
+    (train, idx[take - val..].to_vec())
+}
+
+/// Runs one method at one size on every program, `trials` times.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    programs: &[BenchProgram],
+    covering: &CoveringShape,
+    inits: &Inits,
+    method: Method,
+    size: f64,
+    trials: usize,
+    config: &FinetuneConfig,
+    seed: u64,
+    device: &Device,
+) -> anyhow::Result<Run> {
+    let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
+    for (p, program) in programs.iter().enumerate() {
+        let test_idx: Vec<usize> = (0..program.test.len()).collect();
+        let test_pairs = padded(&program.test, &test_idx, &program.domain, covering);
+        for t in 0..trials {
+            let trial_seed = seed ^ ((p as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
+            let (tr, va) = trial_split(program.train.len(), size, trial_seed);
+            train.push(padded(&program.train, &tr, &program.domain, covering));
+            val.push(padded(&program.train, &va, &program.domain, covering));
+            test.push(test_pairs.clone());
+            init.extend(inits.params(method, covering, p, t, seed));
+            out_mask.extend((0..covering.n_out).map(|o| if o < program.train.n_out() { 1.0 } else { 0.0 }));
+        }
+    }
+    let m = programs.len() * trials;
+    let (n_in, n_out) = (covering.n_in, covering.n_out);
+    let tasks = Tasks {
+        m,
+        train: PairBlock::pack(&train, n_in, n_out),
+        val: PairBlock::pack(&val, n_in, n_out),
+        test: PairBlock::pack(&test, n_in, n_out),
+        out_mask,
+    };
+    // At 0 % data there is nothing to train on: the test loss of the initialisation itself.
+    let epochs = if size == 0.0 { 0 } else { config.epochs };
+    let r: FinetuneResult = finetune(covering, &init, &tasks, &FinetuneConfig { epochs, ..config.clone() }, device)?;
+    let n_params = covering.n_params();
+    let by_program = |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(trials).map(<[f64]>::to_vec).collect() };
+    let curves = (0..programs.len())
+        .map(|p| {
+            r.curve.iter().map(|(e, losses)| (*e, losses[p * trials..(p + 1) * trials].iter().sum::<f64>() / trials as f64)).collect()
+        })
+        .collect();
+    let params = r.best_params.chunks(n_params * trials).map(|c| c.chunks(n_params).map(<[f32]>::to_vec).collect()).collect();
+    Ok(Run { size, method, test: by_program(&r.best_test), curves, params })
+}
+
+/// Geometric mean over programs of `RND mean ÷ method mean`.
+pub fn improvement(rnd: &[f64], method: &[f64]) -> f64 {
+    let logs: Vec<f64> = rnd.iter().zip(method).map(|(r, m)| (r.max(1e-12) / m.max(1e-12)).ln()).collect();
+    (logs.iter().sum::<f64>() / logs.len().max(1) as f64).exp()
+}
+
+/// The first recorded epoch whose loss is at most `target`.
+pub fn epochs_to(curve: &[(usize, f64)], target: f64) -> Option<usize> {
+    curve.iter().find(|(_, l)| *l <= target).map(|(e, _)| *e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trial_splits_are_seeded_disjoint_and_sized() {
+        let (tr, va) = trial_split(1024, 0.1, 3);
+        assert_eq!((tr.len(), va.len()), (82, 20));
+        assert!(tr.iter().all(|i| !va.contains(i)));
+        assert_eq!(trial_split(1024, 0.1, 3), (tr, va));
+        assert_ne!(trial_split(1024, 0.1, 4).0, trial_split(1024, 0.1, 3).0);
+        let (tr, va) = trial_split(1024, 0.001, 1);
+        assert_eq!((tr.len(), va.len()), (1, 1));
+        let (tr, va) = trial_split(1024, 1.0, 1);
+        assert_eq!((tr.len(), va.len()), (819, 205));
+    }
+
+    #[test]
+    fn improvement_and_epochs() {
+        assert!((improvement(&[4.0, 1.0], &[1.0, 1.0]) - 2.0).abs() < 1e-12);
+        let curve = [(0, 5.0), (10, 3.0), (20, 1.0)];
+        assert_eq!(epochs_to(&curve, 3.0), Some(10));
+        assert_eq!(epochs_to(&curve, 0.5), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! The evaluation report: numbers (`results.json`), Markdown tables in the paper's layout with
+//! the paper's figures beside ours (`report.md`), and plots.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::protocol::Method;
+
+/// The paper's improvement over RND (its poster): `(size, CPN, MAML, PTS)`.
+pub const PAPER_EXESTACK: [(f64, f64, f64, f64); 5] =
+    [(0.0, 84.40, 1.42, 2.63), (0.001, 10.43, 0.91, 0.87), (0.01, 2.90, 0.51, 0.90), (0.1, 4.12, 1.54, 0.88), (1.0, 6.67, 1.53, 0.76)];
+/// The same for ParrotBenchCPN.
+pub const PAPER_PARROT: [(f64, f64, f64, f64); 5] =
+    [(0.0, 1.81, 0.90, 1.56), (0.001, 1.98, 0.94, 0.98), (0.01, 1.77, 0.93, 0.79), (0.1, 2.38, 1.11, 1.23), (1.0, 1.68, 0.81, 0.86)];
+/// The paper's training-time improvement (epochs, RND ÷ method): `(program, CPN, MAML, PTS)`.
+pub const PAPER_EPOCHS: [(&str, f64, f64, f64); 4] =
+    [("fft", 1.43, 0.83, 0.80), ("inversek2j", 0.49, 0.65, 0.56), ("kmeans", 674.47, 2.15, 86.87), ("sobel", 0.74, 1.14, 0.79)];
+
+/// One benchmark's results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchmarkResult {
+    /// `ExeStack` or `ParrotBench`.
+    pub name: String,
+    /// Programs evaluated.
+    pub programs: Vec<String>,
+    /// Programs left out, with why.
+    pub left_out: Vec<(String, String)>,
+    /// Data sizes (shares of the training pairs).
+    pub sizes: Vec<f64>,
+    /// `method → [size][program]` mean test loss over trials.
+    pub mean_test: BTreeMap<String, Vec<Vec<f64>>>,
+    /// `method → [size]` geometric-mean improvement over RND.
+    pub improvement: BTreeMap<String, Vec<f64>>,
+    /// `method → [program]` epochs to reach RND's final test loss at the largest size (None:
+    /// not reached within the epochs run).
+    pub epochs_to_target: BTreeMap<String, Vec<Option<usize>>>,
+}
+
+/// The colour-quantization results: `method → [size] (MSE mean, MSE std, SSIM mean)`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ColourResult {
+    /// Images (name, width, height).
+    pub images: Vec<(String, usize, usize)>,
+    /// Per method and size.
+    pub by_method: BTreeMap<String, Vec<(f64, f64, f64)>>,
+}
+
+/// Everything `compnet eval` measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvalReport {
+    /// The command line.
+    pub command: String,
+    /// Whether this is a `--quick` run.
+    pub quick: bool,
+    /// The settings, as JSON.
+    pub config: serde_json::Value,
+    /// Per benchmark.
+    pub benchmarks: Vec<BenchmarkResult>,
+    /// kmeans' application, if run.
+    pub colour: Option<ColourResult>,
+    /// Wall seconds.
+    pub seconds: f64,
+}
+
+fn size_label(s: f64) -> String {
+    format!("{} %", s * 100.0)
+}
+
+fn paper_row(table: &[(f64, f64, f64, f64)], size: f64) -> Option<(f64, f64, f64)> {
+    table.iter().find(|r| (r.0 - size).abs() < 1e-12).map(|r| (r.1, r.2, r.3))
+}
+
+/// The Markdown report.
+pub fn markdown(r: &EvalReport) -> String {
+    let mut s = String::from("# compnet eval: CompNet against RND, PTS and FOMAML\n\n");
+    s += &format!("Reproduce: `{}`{}.\n\n", r.command, if r.quick { " (quick mode: few programs, trials and epochs)" } else { "" });
+    s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
+          test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
+          The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
+    for b in &r.benchmarks {
+        let paper = if b.name == "ExeStack" { Some(&PAPER_EXESTACK[..]) } else { Some(&PAPER_PARROT[..]) };
+        s += &format!("## {} ({} programs)\n\n", b.name, b.programs.len());
+        if !b.left_out.is_empty() {
+            let l: Vec<String> = b.left_out.iter().map(|(n, w)| format!("{n} ({w})")).collect();
+            s += &format!("Left out: {}.\n\n", l.join("; "));
+        }
+        s += "| data | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
+        for (k, &size) in b.sizes.iter().enumerate() {
+            let ours = |m: Method| b.improvement.get(m.name()).map_or(f64::NAN, |v| v[k]);
+            let p = paper.and_then(|t| paper_row(t, size));
+            let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}×"));
+            s += &format!(
+                "| {} | {:.2}× | {:.2}× | {:.2}× | {} | {} | {} |\n",
+                size_label(size),
+                ours(Method::Cpn),
+                ours(Method::Fomaml),
+                ours(Method::Pts),
+                pf(p.map(|p| p.0)),
+                pf(p.map(|p| p.1)),
+                pf(p.map(|p| p.2))
+            );
+        }
+        s += "\nMean test loss per program (mean over trials):\n\n| program | data | CPN | FOMAML | PTS | RND |\n|---|---|---|---|---|---|\n";
+        if b.programs.len() <= 12 {
+            for (p, name) in b.programs.iter().enumerate() {
+                for (k, &size) in b.sizes.iter().enumerate() {
+                    let v = |m: Method| b.mean_test.get(m.name()).map_or(f64::NAN, |v| v[k][p]);
+                    s += &format!(
+                        "| {name} | {} | {:.3e} | {:.3e} | {:.3e} | {:.3e} |\n",
+                        size_label(size),
+                        v(Method::Cpn),
+                        v(Method::Fomaml),
+                        v(Method::Pts),
+                        v(Method::Rnd)
+                    );
+                }
+            }
+        } else {
+            for (k, &size) in b.sizes.iter().enumerate() {
+                let v = |m: Method| {
+                    b.mean_test.get(m.name()).map_or(f64::NAN, |v| v[k].iter().sum::<f64>() / v[k].len().max(1) as f64)
+                };
+                s += &format!(
+                    "| (mean of {}) | {} | {:.3e} | {:.3e} | {:.3e} | {:.3e} |\n",
+                    b.programs.len(),
+                    size_label(size),
+                    v(Method::Cpn),
+                    v(Method::Fomaml),
+                    v(Method::Pts),
+                    v(Method::Rnd)
+                );
+            }
+        }
+        let largest = b.sizes.last().copied().unwrap_or(1.0);
+        s += &format!(
+            "\nTraining time at {}: epochs to reach RND's final mean test loss, RND ÷ method (– : not reached):\n\n",
+            size_label(largest)
+        );
+        s += "| program | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
+        let rnd = b.epochs_to_target.get("RND");
+        let shown: Vec<usize> = if b.programs.len() <= 12 { (0..b.programs.len()).collect() } else { vec![] };
+        for p in shown {
+            let ratio = |m: Method| match (rnd.and_then(|v| v[p]), b.epochs_to_target.get(m.name()).and_then(|v| v[p])) {
+                (Some(r), Some(e)) => format!("{:.2}", r.max(1) as f64 / e.max(1) as f64),
+                _ => "–".into(),
+            };
+            let paper = PAPER_EPOCHS.iter().find(|e| e.0 == b.programs[p]);
+            let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}"));
+            s += &format!(
+                "| {} | {} | {} | {} | {} | {} | {} |\n",
+                b.programs[p],
+                ratio(Method::Cpn),
+                ratio(Method::Fomaml),
+                ratio(Method::Pts),
+                pf(paper.map(|e| e.1)),
+                pf(paper.map(|e| e.2)),
+                pf(paper.map(|e| e.3))
+            );
+        }
+        s += "\n";
+    }
+    if let Some(c) = &r.colour {
+        let imgs: Vec<String> = c.images.iter().map(|(n, w, h)| format!("{n} {w}×{h}")).collect();
+        s += &format!(
+            "## Colour quantization (kmeans surrogate as the distance; {})\n\n6 centroids, one assign-and-recentre \
+             iteration; against the exact result. Paper: MSE at 0 % CPN 2.67e3 ± 541, MAML 2.79e3, PTS 3.04e3, \
+             RND 3.05e3; SSIM at 10 % CPN 0.76, MAML 0.64, PTS 0.64, RND 0.63.\n\n",
+            imgs.join(", ")
+        );
+        s += "| method | data | MSE (0–255²) | ± std | SSIM |\n|---|---|---|---|---|\n";
+        for m in Method::ALL {
+            if let Some(rows) = c.by_method.get(m.name()) {
+                for (k, (mse, sd, ssim)) in rows.iter().enumerate() {
+                    let size = r.benchmarks.iter().find(|b| b.name == "ParrotBench").map_or(f64::NAN, |b| b.sizes[k]);
+                    s += &format!("| {} | {} | {mse:.3e} | {sd:.2e} | {ssim:.3} |\n", m.name(), size_label(size));
+                }
+            }
+        }
+        s += "\n![quantized images](colour.png)\n\n";
+    }
+    s += "![test loss against data size](loss-vs-size.png)\n\n";
+    s += &format!("Wall time: {:.0} s.\n", r.seconds);
+    s
+}
+
+/// `loss-vs-size.png`: geometric-mean test loss over programs against data size, per method and benchmark.
+pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
+    let tmp = path.with_file_name(".loss-vs-size.tmp.png");
+    let labels = crate::artifacts::register_font();
+    {
+        let n = r.benchmarks.len().max(1);
+        let root = BitMapBackend::new(&tmp, (520 * n as u32, 420)).into_drawing_area();
+        root.fill(&WHITE)?;
+        for (area, b) in root.split_evenly((1, n)).iter().zip(&r.benchmarks) {
+            let series: Vec<(Method, Vec<f64>)> = Method::ALL
+                .iter()
+                .filter_map(|m| {
+                    b.mean_test.get(m.name()).map(|v| {
+                        (*m, v.iter().map(|ps| (ps.iter().map(|x| x.max(1e-12).ln()).sum::<f64>() / ps.len().max(1) as f64).exp()).collect())
+                    })
+                })
+                .collect();
+            let all = series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite() && *v > 0.0);
+            let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = if lo < hi { (lo * 0.7, hi * 1.4) } else { (1e-6, 1.0) };
+            let mut builder = ChartBuilder::on(area);
+            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels { 70 } else { 5 });
+            if labels {
+                builder.caption(format!("{}: test loss vs data", b.name), ("sans-serif", 18));
+            }
+            let k = b.sizes.len().max(2);
+            let mut chart = builder.build_cartesian_2d(0f64..(k - 1) as f64, (lo..hi).log_scale())?;
+            let sizes = b.sizes.clone();
+            let mut mesh = chart.configure_mesh();
+            let x_label = |x: &f64| sizes.get(x.round() as usize).map_or(String::new(), |s| size_label(*s));
+            if labels {
+                mesh.x_labels(k)
+                    .x_label_formatter(&x_label)
+                    .y_desc("geo. mean test MSE")
+                    .label_style(("sans-serif", 12));
+            } else {
+                mesh.x_labels(0).y_labels(0);
+            }
+            mesh.draw()?;
+            for (m, values) in series {
+                let color = match m {
+                    Method::Cpn => RED,
+                    Method::Fomaml => GREEN,
+                    Method::Pts => BLUE,
+                    Method::Rnd => BLACK,
+                };
+                let pts: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
+                let drawn = chart.draw_series(LineSeries::new(pts, color.stroke_width(2)))?;
+                if labels {
+                    drawn.label(m.name()).legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+                }
+            }
+            if labels {
+                chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 12)).draw()?;
+            }
+        }
+        root.present()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
