@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, ensure};
-use burn::tensor::Device;
 use clap::Args;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::images::ImageSet;
@@ -20,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::artifacts;
 use crate::compnet::checkpoint;
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::{CompNet, CoveringShape};
+use crate::compnet::CoveringShape;
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
@@ -60,8 +59,9 @@ pub(super) struct EvalArgs {
     /// Data sizes (shares of each program's training pairs).
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.001, 0.01, 0.1, 1.0])]
     sizes: Vec<f64>,
-    /// Training pairs kept per ParrotBench program (its "100 %"), sampled.
-    #[arg(long, default_value_t = 4096)]
+    /// Training pairs kept per ParrotBench program (its "100 %"), sampled: as many as an
+    /// ExeStack program has, so both benchmarks finetune in one batch.
+    #[arg(long, default_value_t = 1024)]
     parrot_pairs: usize,
     /// Test pairs per program.
     #[arg(long, default_value_t = 1024)]
@@ -142,7 +142,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let maml = fomaml(&covering, &train_set, &maml_config, &device, &bar)?;
     bar.finish_and_clear();
 
-    let mut benchmarks = Vec::new();
+    let mut benchmarks: Vec<(&str, Vec<BenchProgram>, Vec<(String, String)>)> = Vec::new();
     let mut colour_result = None;
     if let Some(path) = &a.exestack {
         let mut programs = Vec::new();
@@ -162,8 +162,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             programs.push(BenchProgram { name: tr.name.clone(), tokens, domain: tr.domain.clone(), train: tr.pairs, test });
         }
         ensure!(!programs.is_empty(), "no ExeStack program of {} fits the covering shape", path.display());
-        let (result, _) = run_benchmark("ExeStack", &programs, left_out, &net, &covering, &a.sizes, trials, &finetune_config, &Inits { cpn: Vec::new(), pts: pts.clone(), fomaml: maml.clone() }, a.seed, &device)?;
-        benchmarks.push(result);
+        benchmarks.push(("ExeStack", programs, left_out));
     }
 
     let names: Vec<String> = if !a.parrot.is_empty() {
@@ -197,12 +196,30 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
             });
         }
-        let (result, runs) = run_benchmark("ParrotBench", &programs, left_out, &net, &covering, &a.sizes, trials, &finetune_config, &Inits { cpn: Vec::new(), pts: pts.clone(), fomaml: maml.clone() }, a.seed, &device)?;
-        if let Some(k) = programs.iter().position(|p| p.name == "kmeans") {
-            colour_result = Some(colour_quantization(&runs, k, &programs[k], &covering, &a)?);
-        }
-        benchmarks.push(result);
+        benchmarks.push(("ParrotBench", programs, left_out));
     }
+
+    // Every program of both benchmarks, every method and trial of one size: one batched finetuning.
+    let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
+    let inits = Inits { cpn: Inits::generate_cpn(&net, &all, &device)?, pts: pts.clone(), fomaml: maml.clone() };
+    let mut runs = Vec::new();
+    for &size in &a.sizes {
+        let t = Instant::now();
+        runs.extend(run(&all, &covering, &inits, &Method::ALL, size, trials, &finetune_config, a.seed, &device)?);
+        eprintln!("{:>7}: {} programs × {trials} trials × 4 methods in {:.1} s", format!("{} %", size * 100.0), all.len(), t.elapsed().as_secs_f64());
+    }
+    let mut results = Vec::new();
+    let mut offset = 0;
+    for (name, programs, left_out) in benchmarks {
+        let span = offset..offset + programs.len();
+        offset = span.end;
+        let part: Vec<Run> = runs.iter().map(|r| r.programs(span.clone())).collect();
+        if let Some(k) = programs.iter().position(|p| p.name == "kmeans") {
+            colour_result = Some(colour_quantization(&part, k, &programs[k], &covering, &a)?);
+        }
+        results.push(summarize(name, &programs, left_out, &a.sizes, &part));
+    }
+    let benchmarks = results;
 
     let report = EvalReport {
         command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -233,30 +250,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_benchmark(
-    name: &str,
-    programs: &[BenchProgram],
-    left_out: Vec<(String, String)>,
-    net: &CompNet,
-    covering: &CoveringShape,
-    sizes: &[f64],
-    trials: usize,
-    config: &FinetuneConfig,
-    inits: &Inits,
-    seed: u64,
-    device: &Device,
-) -> anyhow::Result<(BenchmarkResult, Vec<Run>)> {
-    let inits = Inits { cpn: Inits::generate_cpn(net, programs, device)?, ..inits.clone() };
-    let mut runs = Vec::new();
-    for &size in sizes {
-        for method in Method::ALL {
-            let t = Instant::now();
-            let r = run(programs, covering, &inits, method, size, trials, config, seed, device)?;
-            eprintln!("{name:<11} {:>7} {:<6} {:.1} s", format!("{} %", size * 100.0), method.name(), t.elapsed().as_secs_f64());
-            runs.push(r);
-        }
-    }
+/// One benchmark's numbers from its programs' runs.
+fn summarize(name: &str, programs: &[BenchProgram], left_out: Vec<(String, String)>, sizes: &[f64], runs: &[Run]) -> BenchmarkResult {
     let get = |m: Method, size: f64| runs.iter().find(|r| r.method == m && r.size == size).expect("every run exists");
     let mut mean_test = BTreeMap::new();
     let mut improvements = BTreeMap::new();
@@ -275,7 +270,7 @@ fn run_benchmark(
             get(m, largest).curves.iter().zip(&targets).map(|(c, &t)| epochs_to(c, t)).collect(),
         );
     }
-    let result = BenchmarkResult {
+    BenchmarkResult {
         name: name.to_owned(),
         programs: programs.iter().map(|p| p.name.clone()).collect(),
         left_out,
@@ -283,8 +278,7 @@ fn run_benchmark(
         mean_test,
         improvement: improvements,
         epochs_to_target: epochs,
-    };
-    Ok((result, runs))
+    }
 }
 
 /// kmeans' colour quantization with every method's finetuned surrogates at every size, on

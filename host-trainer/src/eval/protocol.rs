@@ -107,6 +107,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// The same run restricted to the programs in `span`.
+    pub fn programs(&self, span: std::ops::Range<usize>) -> Run {
+        Run {
+            size: self.size,
+            method: self.method,
+            test: self.test[span.clone()].to_vec(),
+            curves: self.curves[span.clone()].to_vec(),
+            params: self.params[span].to_vec(),
+        }
+    }
+
     /// Mean test loss over trials, per program.
     pub fn mean_test(&self) -> Vec<f64> {
         self.test.iter().map(|t| t.iter().sum::<f64>() / t.len().max(1) as f64).collect()
@@ -137,37 +148,43 @@ pub fn trial_split(n: usize, size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     (train, idx[take - val..].to_vec())
 }
 
-/// Runs one method at one size on every program, `trials` times.
+/// Runs every method in `methods` at one size on every program, `trials` times, as one batched
+/// finetuning of `methods × programs × trials` surrogates.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
     covering: &CoveringShape,
     inits: &Inits,
-    method: Method,
+    methods: &[Method],
     size: f64,
     trials: usize,
     config: &FinetuneConfig,
     seed: u64,
     device: &Device,
-) -> anyhow::Result<Run> {
+) -> anyhow::Result<Vec<Run>> {
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
-    for (p, program) in programs.iter().enumerate() {
-        let test_idx: Vec<usize> = (0..program.test.len()).collect();
-        let test_pairs = padded(&program.test, &test_idx, &program.domain, covering);
-        for t in 0..trials {
-            let trial_seed = seed ^ ((p as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
-            let (tr, va) = trial_split(program.train.len(), size, trial_seed);
-            train.push(padded(&program.train, &tr, &program.domain, covering));
-            val.push(padded(&program.train, &va, &program.domain, covering));
-            test.push(test_pairs.clone());
-            init.extend(inits.params(method, covering, p, t, seed));
-            out_mask.extend((0..covering.n_out).map(|o| if o < program.train.n_out() { 1.0 } else { 0.0 }));
+    let test_pairs: Vec<_> = programs
+        .iter()
+        .map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering))
+        .collect();
+    for &method in methods {
+        for (p, program) in programs.iter().enumerate() {
+            for t in 0..trials {
+                // The same subsets for every method: methods differ only in where they start.
+                let trial_seed = seed ^ ((p as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
+                let (tr, va) = trial_split(program.train.len(), size, trial_seed);
+                train.push(padded(&program.train, &tr, &program.domain, covering));
+                val.push(padded(&program.train, &va, &program.domain, covering));
+                test.push(test_pairs[p].clone());
+                init.extend(inits.params(method, covering, p, t, seed));
+                out_mask.extend((0..covering.n_out).map(|o| if o < program.train.n_out() { 1.0 } else { 0.0 }));
+            }
         }
     }
-    let m = programs.len() * trials;
+    let per_method = programs.len() * trials;
     let (n_in, n_out) = (covering.n_in, covering.n_out);
     let tasks = Tasks {
-        m,
+        m: methods.len() * per_method,
         train: PairBlock::pack(&train, n_in, n_out),
         val: PairBlock::pack(&val, n_in, n_out),
         test: PairBlock::pack(&test, n_in, n_out),
@@ -177,14 +194,25 @@ pub fn run(
     let epochs = if size == 0.0 { 0 } else { config.epochs };
     let r: FinetuneResult = finetune(covering, &init, &tasks, &FinetuneConfig { epochs, ..config.clone() }, device)?;
     let n_params = covering.n_params();
-    let by_program = |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(trials).map(<[f64]>::to_vec).collect() };
-    let curves = (0..programs.len())
-        .map(|p| {
-            r.curve.iter().map(|(e, losses)| (*e, losses[p * trials..(p + 1) * trials].iter().sum::<f64>() / trials as f64)).collect()
+    Ok(methods
+        .iter()
+        .enumerate()
+        .map(|(k, &method)| {
+            let rows = k * per_method..(k + 1) * per_method;
+            let best = &r.best_test[rows.clone()];
+            let curves = (0..programs.len())
+                .map(|p| {
+                    let span = rows.start + p * trials..rows.start + (p + 1) * trials;
+                    r.curve.iter().map(|(e, l)| (*e, l[span.clone()].iter().sum::<f64>() / trials as f64)).collect()
+                })
+                .collect();
+            let params = r.best_params[rows.start * n_params..rows.end * n_params]
+                .chunks(n_params * trials)
+                .map(|c| c.chunks(n_params).map(<[f32]>::to_vec).collect())
+                .collect();
+            Run { size, method, test: best.chunks(trials).map(<[f64]>::to_vec).collect(), curves, params }
         })
-        .collect();
-    let params = r.best_params.chunks(n_params * trials).map(|c| c.chunks(n_params).map(<[f32]>::to_vec).collect()).collect();
-    Ok(Run { size, method, test: by_program(&r.best_test), curves, params })
+        .collect())
 }
 
 /// Geometric mean over programs of `RND mean ÷ method mean`.
