@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine, from the repository root: ci/gpu-job.sh <compnet arguments...>
+# Unpacks .gpu/compnet.xz (from ci/gpu-build.sh), turns on cubecl's kernel cache, restores it from
+# .gpu/cubecl-cache/ if present, runs compnet, and always (failure and timeout included) copies
+# the cache to $OUT/cubecl-cache/ so that the next run starts warm.
+set -euo pipefail
+: "${OUT:?set OUT to the folder whose contents come back}"
+cache="$HOME/.cache/cubecl"
+
+save_cache() {
+  mkdir -p "$OUT/cubecl-cache"
+  cp -a "$cache"/. "$OUT/cubecl-cache/" 2>/dev/null || true
+}
+trap save_cache EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+bin=$(mktemp -d)/compnet
+xz -dc .gpu/compnet.xz > "$bin"
+chmod +x "$bin"
+
+# cubecl reads cubecl.toml from the working directory; `cache = true` needs the persistence feature.
+printf '[compilation]\ncache = true\n' > cubecl.toml
+
+mkdir -p "$cache"
+if [ -d .gpu/cubecl-cache ]; then
+  cp -a .gpu/cubecl-cache/. "$cache/"
+fi
+
+nvidia-smi -L
+"$bin" "$@"
