@@ -128,10 +128,8 @@ pub fn fit_from(
     }
 
     let input_norm = init.map_or_else(|| normalize::standardiser(train.inputs(), n_in), |s| s.input_norm.clone());
-    let target_norm = init.map_or_else(
-        || normalize::standardiser(train.outputs(), n_out),
-        |s| normalize::inverse(&s.output_norm),
-    );
+    let target_norm =
+        init.map_or_else(|| normalize::standardiser(train.outputs(), n_out), |s| normalize::inverse(&s.output_norm));
     let mut xs = train.inputs().to_vec();
     let mut ys = train.outputs().to_vec();
     normalize::apply(&input_norm, &mut xs);

@@ -74,7 +74,14 @@ fn tiny_compnet_training_lowers_the_loss() {
     let last = m[27..].iter().map(|r| r.1).sum::<f64>() / 3.0;
     assert!(m.iter().all(|r| r.1.is_finite() && r.2.is_finite()), "{m:?}");
     assert!(last < 0.5 * first, "training loss {first:.4} → {last:.4}: it did not fall by half");
-    for f in ["config.json", "summary.json", "loss.png", "checkpoint/weights.bpk", "checkpoint/optimizer.bpk", "best/compnet.json"] {
+    for f in [
+        "config.json",
+        "summary.json",
+        "loss.png",
+        "checkpoint/weights.bpk",
+        "checkpoint/optimizer.bpk",
+        "best/compnet.json",
+    ] {
         assert!(run.join(f).is_file(), "{f} missing");
     }
 }
@@ -160,7 +167,15 @@ fn compile_writes_checked_files_and_reports_accuracy() {
     // The blob computes the same as the ONNX file (both through `compnet run`), and the value
     // recorded as the export error is the finetuned test MSE.
     let run = |f: &str| {
-        ok(bin().arg("run").arg(dir.path().join(f)).args(["--input", "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9"]).output().unwrap(), "compnet run")
+        ok(
+            bin()
+                .arg("run")
+                .arg(dir.path().join(f))
+                .args(["--input", "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9"])
+                .output()
+                .unwrap(),
+            "compnet run",
+        )
     };
     let (core, tract) = (run("sobel.cpn"), run("sobel.onnx"));
     let parse = |s: &str| s.trim().parse::<f32>().unwrap();
@@ -171,8 +186,11 @@ fn compile_writes_checked_files_and_reports_accuracy() {
 fn compile_rejects_bad_input_with_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let c = dir.path().join("f.c");
-    std::fs::write(&c, "#include <math.h>\nvoid three(double x, double *a, double *b, double *c) { *a = x; *b = x; *c = x; }\n")
-        .unwrap();
+    std::fs::write(
+        &c,
+        "#include <math.h>\nvoid three(double x, double *a, double *b, double *c) { *a = x; *b = x; *c = x; }\n",
+    )
+    .unwrap();
     let compile = |function: &str, checkpoint: &Path| {
         bin()
             .arg("compile")

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::Args;
+use compnet_datasets::IoPairs;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::parrot;
 use compnet_datasets::signature::Signature;
 use compnet_datasets::store::ProgramRecord;
-use compnet_datasets::IoPairs;
 use compnet_onnx::ExportOptions;
 use compnet_runtime::Metadata;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,13 +20,13 @@ use rand_chacha::ChaCha8Rng;
 
 use super::export::{Exported, file_stem, write_checked};
 use crate::artifacts;
+use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::compile::compile;
 use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::compnet::train::{RunOptions, TrainConfig, train, write_curves};
 use crate::compnet::zero_data::{self, ZeroDataRow};
-use crate::compnet::CoveringShape;
 use crate::fit::{FitConfig, fit_from, mse};
 
 /// The checkpoint `compile` and `zero-data` use without `--checkpoint`: the one shipped in the
@@ -162,7 +162,9 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     eprintln!("loaded in {:.1} s; training on {}", load_started.elapsed().as_secs_f64(), a.device);
 
     let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] step {pos}/{len} {msg}")?.progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] step {pos}/{len} {msg}")?.progress_chars("=> "),
+    );
     let options = RunOptions {
         out: a.out.clone(),
         resume: a.resume,
@@ -172,7 +174,9 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     };
     let outcome = train(&config, &train_set, &val_set, &device, &options, &bar)?;
     bar.finish_and_clear();
-    write_curves(&a.out, &outcome.state)?;
+    if let Err(e) = write_curves(&a.out, &outcome.state) {
+        eprintln!("warning: cannot write metrics.csv / loss.png: {e:#}");
+    }
     let parameters = {
         let (net, _) = checkpoint::load_model(&a.out.join("checkpoint"), &Device::flex())?;
         burn::module::Module::num_params(&net)
@@ -196,13 +200,21 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     if a.out.join("best").exists() {
         artifacts::write_json(&a.out.join("best/summary.json"), &summary)?;
     }
-    println!("epochs       {} of {}{}", outcome.state.epochs_done, a.epochs, if outcome.finished { "" } else { " (time limit: continue with --resume)" });
+    println!(
+        "epochs       {} of {}{}",
+        outcome.state.epochs_done,
+        a.epochs,
+        if outcome.finished { "" } else { " (time limit: continue with --resume)" }
+    );
     println!("steps        {} ({:.1} steps/s in this process)", outcome.state.step, outcome.steps_per_second);
     if let Some((val, epoch)) = outcome.state.best {
         println!("best val MSE {val:.4e} at epoch {epoch}");
     }
     println!("parameters   {parameters}");
-    println!("written      {}/{{config.json, metrics.csv, loss.png, summary.json, checkpoint/, best/}}", a.out.display());
+    println!(
+        "written      {}/{{config.json, metrics.csv, loss.png, summary.json, checkpoint/, best/}}",
+        a.out.display()
+    );
     Ok(())
 }
 
@@ -311,7 +323,12 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     write_checked(&surrogate, &options, &onnx_path, &blob_path)?;
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
     if compiled.truncated {
-        eprintln!("warning: {} has {} tokens; CompNet read the first {}", a.function, compiled.tokens, net.max_tokens());
+        eprintln!(
+            "warning: {} has {} tokens; CompNet read the first {}",
+            a.function,
+            compiled.tokens,
+            net.max_tokens()
+        );
     }
 
     let test = harness_pairs(&source, &signature, domain, a.test_pairs, a.seed ^ 0x7e57)
@@ -321,7 +338,8 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let trials = 9;
     let random_mse = (0..trials)
         .map(|t| {
-            let s = covering.surrogate(&covering.random_params(t), Metadata::named("rnd"), &domains, signature.n_out())?;
+            let s =
+                covering.surrogate(&covering.random_params(t), Metadata::named("rnd"), &domains, signature.n_out())?;
             Ok(mse(&s.eval_batch(test.inputs())?, test.outputs()))
         })
         .sum::<anyhow::Result<f64>>()?
@@ -380,7 +398,13 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     if let Some((f, secs)) = finetuned {
         println!("finetuned    {f:.4e} after {} epochs on {} pairs ({secs:.1} s)", a.epochs, a.finetune);
     }
-    println!("written      {} ({} bytes), {} ({} bytes), {stem}.report.json", onnx_path.display(), onnx.len(), blob_path.display(), blob.len());
+    println!(
+        "written      {} ({} bytes), {} ({} bytes), {stem}.report.json",
+        onnx_path.display(),
+        onnx.len(),
+        blob_path.display(),
+        blob.len()
+    );
     Ok(())
 }
 
@@ -444,7 +468,8 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
         parrot: Vec::new(),
     };
     if !a.data.is_empty() {
-        let set = ProgramSet::load(&a.data, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
+        let set =
+            ProgramSet::load(&a.data, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
         eprintln!("held-out   {}", set.describe());
         report.held_out_skipped = set.skipped.clone();
         if !set.is_empty() {
@@ -471,7 +496,12 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
                 split: "test".into(),
                 pairs: data.test.select(&picked),
             };
-            let mut set = ProgramSet { n_in: config.covering.n_in, n_out: config.covering.n_out, pairs: picked.len(), ..ProgramSet::default() };
+            let mut set = ProgramSet {
+                n_in: config.covering.n_in,
+                n_out: config.covering.n_out,
+                pairs: picked.len(),
+                ..ProgramSet::default()
+            };
             set.truncate_tokens = true;
             set.push(&record, &config.covering, &vocabulary, config.max_tokens);
             let (row, note) = if set.is_empty() {
@@ -479,7 +509,11 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
             } else {
                 let row = zero_data::compare(&net, &set, &device, a.trials as usize, 0x5eed)?.remove(0);
                 let tokens = vocabulary.encode_source(program.source, usize::MAX).map_or(0, |t| t.len());
-                let note = if tokens > config.max_tokens { format!("{tokens} tokens, first {} read", config.max_tokens) } else { String::new() };
+                let note = if tokens > config.max_tokens {
+                    format!("{tokens} tokens, first {} read", config.max_tokens)
+                } else {
+                    String::new()
+                };
                 (Some(row), note)
             };
             report.parrot.push(ParrotZeroData { program: program.name, row, note });
@@ -500,7 +534,13 @@ fn zero_data_markdown(r: &ZeroDataReport) -> String {
         s += "## Held-out programs\n\n| programs | CPN mean MSE | RND mean MSE | improvement (geo. mean of RND ÷ CPN) | ratio of means | CPN better |\n|---|---|---|---|---|---|\n";
         s += &format!(
             "| {} | {:.4e} | {:.4e} | {:.2}× | {:.2}× | {} of {} |\n\n",
-            sum.programs, sum.mean_cpn_mse, sum.mean_rnd_mse, sum.geometric_mean_improvement, sum.ratio_of_means, sum.cpn_better, sum.programs
+            sum.programs,
+            sum.mean_cpn_mse,
+            sum.mean_rnd_mse,
+            sum.geometric_mean_improvement,
+            sum.ratio_of_means,
+            sum.cpn_better,
+            sum.programs
         );
     }
     if !r.parrot.is_empty() {
@@ -510,7 +550,13 @@ fn zero_data_markdown(r: &ZeroDataReport) -> String {
                 Some(row) => {
                     s += &format!(
                         "| {} | {} → {} | {:.4e} | {:.4e} | {:.2}× | {} |\n",
-                        p.program, row.n_in, row.n_out, row.cpn_mse, row.rnd_mse, row.improvement(), p.note
+                        p.program,
+                        row.n_in,
+                        row.n_out,
+                        row.cpn_mse,
+                        row.rnd_mse,
+                        row.improvement(),
+                        p.note
                     )
                 }
                 None => s += &format!("| {} | | | | | {} |\n", p.program, p.note),
@@ -557,8 +603,9 @@ pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
     let mut net = config.init(&device, 0)?;
     let mut optim = burn::optim::AdamConfig::new().init();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let seqs: Vec<Vec<u32>> =
-        (0..a.programs).map(|_| (0..a.tokens).map(|k| if k == 0 { 2 } else { rng.random_range(5..vocab as u32) }).collect()).collect();
+    let seqs: Vec<Vec<u32>> = (0..a.programs)
+        .map(|_| (0..a.tokens).map(|k| if k == 0 { 2 } else { rng.random_range(5..vocab as u32) }).collect())
+        .collect();
     let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
     let x: Vec<f32> = (0..a.programs * a.pairs * covering.n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
     let y: Vec<f32> = (0..a.programs * a.pairs * covering.n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
@@ -575,7 +622,12 @@ pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
             *net = optim.step(1e-4, net.clone(), grads);
         }
         // Reading a value waits for the device to finish the queued work.
-        loss_value = masked_mse(net.run_surrogates(net.generate(TokenBatch::new(&refs, 64, a.tokens, &device)), x.clone()), y.clone(), mask.clone()).into_scalar();
+        loss_value = masked_mse(
+            net.run_surrogates(net.generate(TokenBatch::new(&refs, 64, a.tokens, &device)), x.clone()),
+            y.clone(),
+            mask.clone(),
+        )
+        .into_scalar();
         Ok(t.elapsed().as_secs_f64())
     };
     run(a.warmup, &mut net)?;
@@ -583,7 +635,13 @@ pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
     ensure!(loss_value.is_finite(), "the benchmark's loss is not finite ({loss_value})");
     let steps_per_s = a.steps as f64 / secs;
     println!("device          {}", a.device);
-    println!("batch           {} programs × {} pairs, {} tokens, covering {:?}", a.programs, a.pairs, a.tokens, covering.widths());
+    println!(
+        "batch           {} programs × {} pairs, {} tokens, covering {:?}",
+        a.programs,
+        a.pairs,
+        a.tokens,
+        covering.widths()
+    );
     println!("steps/s         {steps_per_s:.2} ({} timed steps after {} warm-up)", a.steps, a.warmup);
     println!("program-pairs/s {:.3e}", steps_per_s * (a.programs * a.pairs) as f64);
     println!("programs/s      {:.1}", steps_per_s * a.programs as f64);

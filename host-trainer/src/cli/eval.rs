@@ -17,9 +17,9 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::artifacts;
+use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::CoveringShape;
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
@@ -119,8 +119,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let quick = a.quick;
     let trials = a.trials.unwrap_or(if quick { 2 } else { 9 });
     let n_exestack = a.programs.unwrap_or(if quick { 4 } else { 100 });
-    let finetune_config =
-        FinetuneConfig { epochs: a.epochs.unwrap_or(if quick { 40 } else { 5000 }), learning_rate: 0.01, record_every: 10 };
+    let finetune_config = FinetuneConfig {
+        epochs: a.epochs.unwrap_or(if quick { 40 } else { 5000 }),
+        learning_rate: 0.01,
+        record_every: 10,
+    };
     let baseline = |lr_steps: usize| BaselineConfig {
         steps: a.baseline_steps.unwrap_or(lr_steps),
         programs_per_step: 32,
@@ -159,7 +162,13 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             }
             let Some(tokens) = encode(&vocabulary, &tr.source, net.max_tokens()) else { continue };
             let test = te.pairs.select(&evenly(te.pairs.len(), a.test_pairs));
-            programs.push(BenchProgram { name: tr.name.clone(), tokens, domain: tr.domain.clone(), train: tr.pairs, test });
+            programs.push(BenchProgram {
+                name: tr.name.clone(),
+                tokens,
+                domain: tr.domain.clone(),
+                train: tr.pairs,
+                test,
+            });
         }
         ensure!(!programs.is_empty(), "no ExeStack program of {} fits the covering shape", path.display());
         benchmarks.push(("ExeStack", programs, left_out));
@@ -182,7 +191,15 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             }
             let data = parrot::load(&a.parrot_data, program)?;
             if !covering.covers(program.n_in(), program.n_out()) {
-                left_out.push((name.clone(), format!("{} → {} is outside the covering shape {:?}", program.n_in(), program.n_out(), covering.widths())));
+                left_out.push((
+                    name.clone(),
+                    format!(
+                        "{} → {} is outside the covering shape {:?}",
+                        program.n_in(),
+                        program.n_out(),
+                        covering.widths()
+                    ),
+                ));
                 continue;
             }
             let mut idx: Vec<usize> = (0..data.train.len()).collect();
@@ -206,7 +223,12 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     for &size in &a.sizes {
         let t = Instant::now();
         runs.extend(run(&all, &covering, &inits, &Method::ALL, size, trials, &finetune_config, a.seed, &device)?);
-        eprintln!("{:>7}: {} programs × {trials} trials × 4 methods in {:.1} s", format!("{} %", size * 100.0), all.len(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "{:>7}: {} programs × {trials} trials × 4 methods in {:.1} s",
+            format!("{} %", size * 100.0),
+            all.len(),
+            t.elapsed().as_secs_f64()
+        );
     }
     let mut results = Vec::new();
     let mut offset = 0;
@@ -251,13 +273,20 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
 }
 
 /// One benchmark's numbers from its programs' runs.
-fn summarize(name: &str, programs: &[BenchProgram], left_out: Vec<(String, String)>, sizes: &[f64], runs: &[Run]) -> BenchmarkResult {
+fn summarize(
+    name: &str,
+    programs: &[BenchProgram],
+    left_out: Vec<(String, String)>,
+    sizes: &[f64],
+    runs: &[Run],
+) -> BenchmarkResult {
     let get = |m: Method, size: f64| runs.iter().find(|r| r.method == m && r.size == size).expect("every run exists");
     let mut mean_test = BTreeMap::new();
     let mut improvements = BTreeMap::new();
     let mut epochs = BTreeMap::new();
     let largest = sizes.iter().copied().fold(0.0, f64::max);
-    let targets: Vec<f64> = get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
+    let targets: Vec<f64> =
+        get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
     for m in Method::ALL {
         let per_size: Vec<Vec<f64>> = sizes.iter().map(|&s| get(m, s).mean_test()).collect();
         improvements.insert(
@@ -291,7 +320,8 @@ fn colour_quantization(
     a: &EvalArgs,
 ) -> anyhow::Result<ColourResult> {
     let dir = a.cache.clone().unwrap_or_else(ImageSet::default_cache_dir);
-    let images = ImageSet::fetch(&dir).with_context(|| format!("cannot get the photographs (cache {})", dir.display()))?;
+    let images =
+        ImageSet::fetch(&dir).with_context(|| format!("cannot get the photographs (cache {})", dir.display()))?;
     let side = if a.quick { 64 } else { 160 };
     let photos = [("astronaut", &images.astronaut), ("coffee", &images.coffee), ("chelsea", &images.chelsea)]
         .map(|(n, im)| (n, im.centre_crop(side, side)));
@@ -319,7 +349,11 @@ fn colour_quantization(
                     let q = colour::quantize(&colour::pixels(im), im.width, im.height, &mut d);
                     mses.push(colour::mse(&q, ex));
                     ssims.push(colour::ssim(&q, ex));
-                    if t == 0 && (r.size == 0.0 || (r.size - 0.1).abs() < 1e-12) && strip.len() < 16 && std::ptr::eq(im, &photos[2].1) {
+                    if t == 0
+                        && (r.size == 0.0 || (r.size - 0.1).abs() < 1e-12)
+                        && strip.len() < 16
+                        && std::ptr::eq(im, &photos[2].1)
+                    {
                         strip.push(q);
                     }
                 }
@@ -342,6 +376,9 @@ fn colour_quantization(
         }
     }
     std::fs::create_dir_all(&a.out)?;
-    colour::write_png(&a.out.join("colour.png"), &compnet_datasets::images::Image { width: w * all.len(), height: h, rgb })?;
+    colour::write_png(
+        &a.out.join("colour.png"),
+        &compnet_datasets::images::Image { width: w * all.len(), height: h, rgb },
+    )?;
     Ok(ColourResult { images: photos.iter().map(|(n, im)| (n.to_string(), im.width, im.height)).collect(), by_method })
 }

@@ -118,7 +118,10 @@ impl CoveringShape {
     pub fn random_params(&self, seed: u64) -> Vec<f32> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // Uniform on ±√3·σ has standard deviation σ.
-        self.init_std().iter().map(|&s| if s > 0.0 { rng.random_range(-1.0..1.0) * s * 3f32.sqrt() } else { 0.0 }).collect()
+        self.init_std()
+            .iter()
+            .map(|&s| if s > 0.0 { rng.random_range(-1.0..1.0) * s * 3f32.sqrt() } else { 0.0 })
+            .collect()
     }
 
     /// The runtime surrogate a flat parameter vector stands for, cropped to a program with

@@ -241,7 +241,8 @@ mod tests {
         let net = tiny().init(&device, 1).unwrap();
         let a: Vec<u32> = vec![2, 5, 9, 11];
         let b: Vec<u32> = (0..20).map(|k| 5 + k % 30).collect();
-        let alone: Vec<f32> = net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
+        let alone: Vec<f32> =
+            net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
         let batched: Vec<f32> =
             net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
         let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use compnet_datasets::IoPairs;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::store::{self, ProgramRecord};
-use compnet_datasets::IoPairs;
 
 use super::covering::{CoveringShape, domain_norm};
 
@@ -92,7 +92,8 @@ impl ProgramSet {
         let mut set = ProgramSet { n_in: covering.n_in, n_out: covering.n_out, pairs, ..ProgramSet::default() };
         for path in paths {
             let path = path.as_ref();
-            let records = store::read_records(path).with_context(|| format!("reading programs from {}", path.display()))?;
+            let records =
+                store::read_records(path).with_context(|| format!("reading programs from {}", path.display()))?;
             for r in records.iter().filter(|r| r.split == split.name()) {
                 set.push(r, covering, vocabulary, max_tokens);
             }
@@ -194,7 +195,12 @@ impl ProgramSet {
 
 impl ProgramTensors {
     /// `(x, y, mask)` of `programs`, with only the pairs `pairs` (all when `None`).
-    pub fn batch(&self, programs: &[usize], pairs: Option<&[usize]>, device: &Device) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+    pub fn batch(
+        &self,
+        programs: &[usize],
+        pairs: Option<&[usize]>,
+        device: &Device,
+    ) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         let idx = index_tensor(programs, device);
         let (mut x, mut y) = (self.x.clone().select(0, idx.clone()), self.y.clone().select(0, idx.clone()));
         if let Some(pairs) = pairs {

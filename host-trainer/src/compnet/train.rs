@@ -102,11 +102,17 @@ fn learning_rate(config: &TrainConfig, step: usize, total: usize) -> f64 {
         + 0.5 * (config.learning_rate - config.final_learning_rate) * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
 }
 
-/// The batches of one epoch: a permutation of the programs seeded by `(seed, epoch)`, in chunks.
-fn epoch_batches(n: usize, per_step: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
-    order.chunks(per_step).map(<[usize]>::to_vec).collect()
+/// The batches of one epoch, seeded by `(seed, epoch)`: programs shuffled, grouped by token
+/// length (in steps of [`TOKEN_ROUND`], so a batch pads to little more than its own programs),
+/// cut into batches, and the batches shuffled.
+fn epoch_batches(lengths: &[usize], per_step: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.shuffle(&mut rng);
+    order.sort_by_key(|&p| lengths[p].div_ceil(TOKEN_ROUND)); // stable: random within a length group
+    let mut batches: Vec<Vec<usize>> = order.chunks(per_step).map(<[usize]>::to_vec).collect();
+    batches.shuffle(&mut rng);
+    batches
 }
 
 /// Mean over programs of each program's masked MSE on its pairs, with the generated surrogates.
@@ -202,6 +208,7 @@ pub fn train(
     let steps_at_start = state.step;
     let mut last_checkpoint = Instant::now();
     let all_pairs: Vec<usize> = (0..train_set.pairs).collect();
+    let lengths: Vec<usize> = train_set.programs.iter().map(|p| p.tokens.len()).collect();
     progress.set_length(total_steps as u64);
     progress.set_position(state.step as u64);
 
@@ -218,14 +225,16 @@ pub fn train(
     let mut unread_loss: Vec<Tensor<1>> = Vec::new();
     while state.epochs_done < config.epochs {
         let epoch = state.epochs_done + 1;
-        let batches = epoch_batches(train_set.len(), config.programs_per_step, config.seed, epoch);
+        let batches = epoch_batches(&lengths, config.programs_per_step, config.seed, epoch);
         for batch in batches.iter().skip(state.batches_done) {
             let seqs: Vec<&[u32]> = batch.iter().map(|&p| train_set.programs[p].tokens.as_slice()).collect();
             let tokens = TokenBatch::new(&seqs, TOKEN_ROUND, config.model.max_tokens, &train_device);
             // Seeded by the step, so a resumed run picks the same pairs.
             let pick = (config.pairs_per_step < train_set.pairs).then(|| {
-                let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (state.step as u64 + 1).wrapping_mul(0xa076_1d64));
-                let mut pick: Vec<usize> = all_pairs.choose_multiple(&mut rng, config.pairs_per_step).copied().collect();
+                let mut rng =
+                    ChaCha8Rng::seed_from_u64(config.seed ^ (state.step as u64 + 1).wrapping_mul(0xa076_1d64));
+                let mut pick: Vec<usize> =
+                    all_pairs.choose_multiple(&mut rng, config.pairs_per_step).copied().collect();
                 pick.sort_unstable();
                 pick
             });
@@ -281,12 +290,17 @@ pub fn train(
         saved.seconds += started.elapsed().as_secs_f64();
         save(&net, &optim, &saved)?;
         last_checkpoint = Instant::now();
-        write_curves(&options.out, &state)?;
-        progress.suspend(|| eprintln!(
-            "epoch {epoch:>4}  train {:.4e}  val {val:.4e}  {:.0} s",
-            state.history.last().map_or(0.0, |m| m.train_loss),
-            saved.seconds
-        ));
+        // The plot is a convenience: failing to draw it must not stop a training run.
+        if let Err(e) = write_curves(&options.out, &state) {
+            progress.suspend(|| eprintln!("warning: cannot write metrics.csv / loss.png: {e:#}"));
+        }
+        progress.suspend(|| {
+            eprintln!(
+                "epoch {epoch:>4}  train {:.4e}  val {val:.4e}  {:.0} s",
+                state.history.last().map_or(0.0, |m| m.train_loss),
+                saved.seconds
+            )
+        });
     }
     state.seconds += started.elapsed().as_secs_f64();
     Ok(outcome(state, true, steps_at_start, started))
@@ -358,11 +372,14 @@ mod tests {
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
         assert!((learning_rate(&config, 10, 100) - 1e-3).abs() < 1e-12);
         assert!((learning_rate(&config, 100, 100) - 1e-5).abs() < 1e-12);
-        let b1 = epoch_batches(10, 3, 5, 1);
-        assert_eq!(b1, epoch_batches(10, 3, 5, 1));
-        assert_ne!(b1, epoch_batches(10, 3, 5, 2));
+        let lengths: Vec<usize> = (0..40).map(|k| if k % 4 == 0 { 300 } else { 40 + k }).collect();
+        let b1 = epoch_batches(&lengths, 5, 5, 1);
+        assert_eq!(b1, epoch_batches(&lengths, 5, 5, 1));
+        assert_ne!(b1, epoch_batches(&lengths, 5, 5, 2));
         let mut all: Vec<usize> = b1.concat();
         all.sort();
-        assert_eq!(all, (0..10).collect::<Vec<_>>());
+        assert_eq!(all, (0..40).collect::<Vec<_>>());
+        // The 10 long programs fill two batches of their own.
+        assert_eq!(b1.iter().filter(|b| b.iter().all(|&p| lengths[p] == 300)).count(), 2);
     }
 }

@@ -47,7 +47,13 @@ pub struct ZeroDataSummary {
 }
 
 /// Compares CPN with `trials` random initialisations on every program of `set`.
-pub fn compare(net: &CompNet, set: &ProgramSet, device: &Device, trials: usize, seed: u64) -> anyhow::Result<Vec<ZeroDataRow>> {
+pub fn compare(
+    net: &CompNet,
+    set: &ProgramSet,
+    device: &Device,
+    trials: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<ZeroDataRow>> {
     let cpn = evaluate(net, set, device, 64)?;
     let covering = net.covering();
     let n_params = covering.n_params();
@@ -57,8 +63,9 @@ pub fn compare(net: &CompNet, set: &ProgramSet, device: &Device, trials: usize, 
     let mask = Tensor::<3>::from_data(TensorData::new(set.mask.clone(), [n, 1, set.n_out]), device);
     let mut rnd = vec![0.0f64; n];
     for t in 0..trials.max(1) {
-        let params: Vec<f32> =
-            (0..n).flat_map(|p| covering.random_params(seed ^ ((t * n + p) as u64).wrapping_mul(0x2545_f491))).collect();
+        let params: Vec<f32> = (0..n)
+            .flat_map(|p| covering.random_params(seed ^ ((t * n + p) as u64).wrapping_mul(0x2545_f491)))
+            .collect();
         let params = Tensor::<2>::from_data(TensorData::new(params, [n, n_params]), device);
         let mse: Vec<f32> = masked_mse_per_program(run_covering(covering, params, x.clone()), y.clone(), mask.clone())
             .into_data()
@@ -72,7 +79,13 @@ pub fn compare(net: &CompNet, set: &ProgramSet, device: &Device, trials: usize, 
         .programs
         .iter()
         .zip(cpn.into_iter().zip(rnd))
-        .map(|(p, (cpn_mse, rnd_mse))| ZeroDataRow { name: p.name.clone(), n_in: p.n_in, n_out: p.n_out, cpn_mse, rnd_mse })
+        .map(|(p, (cpn_mse, rnd_mse))| ZeroDataRow {
+            name: p.name.clone(),
+            n_in: p.n_in,
+            n_out: p.n_out,
+            cpn_mse,
+            rnd_mse,
+        })
         .collect())
 }
 

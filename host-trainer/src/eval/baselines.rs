@@ -44,7 +44,9 @@ struct SharedInit {
 
 fn shared(covering: &CoveringShape, seed: u64, device: &Device) -> SharedInit {
     let n = covering.n_params();
-    SharedInit { params: Param::from_tensor(Tensor::from_data(TensorData::new(covering.random_params(seed), [1, n]), device)) }
+    SharedInit {
+        params: Param::from_tensor(Tensor::from_data(TensorData::new(covering.random_params(seed), [1, n]), device)),
+    }
 }
 
 fn read(init: SharedInit) -> anyhow::Result<Vec<f32>> {
@@ -52,7 +54,13 @@ fn read(init: SharedInit) -> anyhow::Result<Vec<f32>> {
 }
 
 /// A batch of `k` programs and `pairs` pair indices (two disjoint sets for FOMAML).
-fn sample(rng: &mut ChaCha8Rng, set: &ProgramSet, k: usize, pairs: usize, sets: usize) -> (Vec<usize>, Vec<Vec<usize>>) {
+fn sample(
+    rng: &mut ChaCha8Rng,
+    set: &ProgramSet,
+    k: usize,
+    pairs: usize,
+    sets: usize,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     let mut programs: Vec<usize> = (0..set.len()).collect();
     programs.shuffle(rng);
     programs.truncate(k.min(set.len()));
@@ -143,6 +151,12 @@ pub fn fomaml(
 }
 
 /// Sum over programs of each program's masked MSE (each row's gradient is its own loss's).
-fn masked_mse_rows(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>, y: Tensor<3>, mask: Tensor<3>) -> Tensor<1> {
+fn masked_mse_rows(
+    covering: &CoveringShape,
+    params: Tensor<2>,
+    x: Tensor<3>,
+    y: Tensor<3>,
+    mask: Tensor<3>,
+) -> Tensor<1> {
     masked_mse_per_program(run_covering(covering, params, x), y, mask).sum()
 }

@@ -12,7 +12,12 @@ pub fn pixels(image: &Image) -> Vec<[f32; 3]> {
 }
 
 /// `pixels` quantised with `distance`, back to 8-bit RGB.
-pub fn quantize(pixels: &[[f32; 3]], width: usize, height: usize, distance: &mut dyn FnMut(&[f32], &mut [f32])) -> Image {
+pub fn quantize(
+    pixels: &[[f32; 3]],
+    width: usize,
+    height: usize,
+    distance: &mut dyn FnMut(&[f32], &mut [f32]),
+) -> Image {
     let q = colour_quantize(pixels, distance);
     let rgb = q.iter().flat_map(|p| p.map(|v| (v * 256.0).round().clamp(0.0, 255.0) as u8)).collect();
     Image { width, height, rgb }
@@ -30,11 +35,16 @@ pub fn quantize_with(pixels: &[[f32; 3]], width: usize, height: usize, surrogate
 /// Mean squared difference over all channels, on 0–255.
 pub fn mse(a: &Image, b: &Image) -> f64 {
     assert_eq!(a.rgb.len(), b.rgb.len(), "images of different sizes");
-    a.rgb.iter().zip(&b.rgb).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.rgb.len().max(1) as f64
+    a.rgb.iter().zip(&b.rgb).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>()
+        / a.rgb.len().max(1) as f64
 }
 
 fn luma(image: &Image) -> Vec<f64> {
-    image.rgb.chunks_exact(3).map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])).collect()
+    image
+        .rgb
+        .chunks_exact(3)
+        .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+        .collect()
 }
 
 /// Mean SSIM (Wang et al. 2004) of the luminance of `a` and `b`: Gaussian window 11×11 with
@@ -93,7 +103,11 @@ mod tests {
 
     fn image(f: impl Fn(usize, usize) -> [u8; 3]) -> Image {
         let (w, h) = (24, 20);
-        Image { width: w, height: h, rgb: (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).flat_map(|(x, y)| f(x, y)).collect() }
+        Image {
+            width: w,
+            height: h,
+            rgb: (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).flat_map(|(x, y)| f(x, y)).collect(),
+        }
     }
 
     #[test]

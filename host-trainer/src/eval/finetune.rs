@@ -110,7 +110,12 @@ fn loss_per_surrogate(covering: &CoveringShape, params: Tensor<2>, b: &DeviceBlo
 }
 
 fn read(t: Tensor<1>) -> anyhow::Result<Vec<f64>> {
-    Ok(t.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading losses: {e:?}"))?.into_iter().map(f64::from).collect())
+    Ok(t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading losses: {e:?}"))?
+        .into_iter()
+        .map(f64::from)
+        .collect())
 }
 
 /// Finetunes `m` surrogates from `init` (`[m, n_params]` row-major) on `tasks`.
@@ -167,7 +172,10 @@ pub fn finetune(
         best_test: read(best_test)?,
         best_epoch: read(best_epoch)?.into_iter().map(|e| e as usize).collect(),
         curve,
-        best_params: best_params.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading parameters: {e:?}"))?,
+        best_params: best_params
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading parameters: {e:?}"))?,
     })
 }
 
@@ -215,7 +223,8 @@ mod tests {
         assert!(r2.best_test[0] < r2.initial_test[0] && r2.best_test[1] < r2.initial_test[1]);
         assert_eq!(r2.curve.iter().map(|c| c.0).collect::<Vec<_>>(), vec![0, 20, 40, 60]);
         // Zero learning rate: nothing improves, so the best epoch is 0.
-        let still = finetune(&covering, &init, &both, &FinetuneConfig { learning_rate: 0.0, ..config }, &device).unwrap();
+        let still =
+            finetune(&covering, &init, &both, &FinetuneConfig { learning_rate: 0.0, ..config }, &device).unwrap();
         assert_eq!(still.best_epoch, vec![0, 0]);
         assert_eq!(still.best_test, still.initial_test);
         assert_eq!(still.best_params, init);

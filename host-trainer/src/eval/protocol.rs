@@ -75,7 +75,9 @@ impl Inits {
         let mut out = Vec::new();
         for chunk in seqs.chunks(64) {
             let p = net.generate(TokenBatch::new(chunk, 64, net.max_tokens(), device));
-            out.extend(p.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading CPN parameters: {e:?}"))?);
+            out.extend(
+                p.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading CPN parameters: {e:?}"))?,
+            );
         }
         Ok(out)
     }
@@ -86,7 +88,9 @@ impl Inits {
             Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
             Method::Pts => self.pts.clone(),
             Method::Fomaml => self.fomaml.clone(),
-            Method::Rnd => covering.random_params(seed ^ ((program as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1)),
+            Method::Rnd => {
+                covering.random_params(seed ^ ((program as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1))
+            }
         }
     }
 }
@@ -163,10 +167,8 @@ pub fn run(
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
-    let test_pairs: Vec<_> = programs
-        .iter()
-        .map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering))
-        .collect();
+    let test_pairs: Vec<_> =
+        programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
     for &method in methods {
         for (p, program) in programs.iter().enumerate() {
             for t in 0..trials {

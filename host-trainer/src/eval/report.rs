@@ -9,14 +9,28 @@ use plotters::prelude::*;
 use super::protocol::Method;
 
 /// The paper's improvement over RND (its poster): `(size, CPN, MAML, PTS)`.
-pub const PAPER_EXESTACK: [(f64, f64, f64, f64); 5] =
-    [(0.0, 84.40, 1.42, 2.63), (0.001, 10.43, 0.91, 0.87), (0.01, 2.90, 0.51, 0.90), (0.1, 4.12, 1.54, 0.88), (1.0, 6.67, 1.53, 0.76)];
+pub const PAPER_EXESTACK: [(f64, f64, f64, f64); 5] = [
+    (0.0, 84.40, 1.42, 2.63),
+    (0.001, 10.43, 0.91, 0.87),
+    (0.01, 2.90, 0.51, 0.90),
+    (0.1, 4.12, 1.54, 0.88),
+    (1.0, 6.67, 1.53, 0.76),
+];
 /// The same for ParrotBenchCPN.
-pub const PAPER_PARROT: [(f64, f64, f64, f64); 5] =
-    [(0.0, 1.81, 0.90, 1.56), (0.001, 1.98, 0.94, 0.98), (0.01, 1.77, 0.93, 0.79), (0.1, 2.38, 1.11, 1.23), (1.0, 1.68, 0.81, 0.86)];
+pub const PAPER_PARROT: [(f64, f64, f64, f64); 5] = [
+    (0.0, 1.81, 0.90, 1.56),
+    (0.001, 1.98, 0.94, 0.98),
+    (0.01, 1.77, 0.93, 0.79),
+    (0.1, 2.38, 1.11, 1.23),
+    (1.0, 1.68, 0.81, 0.86),
+];
 /// The paper's training-time improvement (epochs, RND ÷ method): `(program, CPN, MAML, PTS)`.
-pub const PAPER_EPOCHS: [(&str, f64, f64, f64); 4] =
-    [("fft", 1.43, 0.83, 0.80), ("inversek2j", 0.49, 0.65, 0.56), ("kmeans", 674.47, 2.15, 86.87), ("sobel", 0.74, 1.14, 0.79)];
+pub const PAPER_EPOCHS: [(&str, f64, f64, f64); 4] = [
+    ("fft", 1.43, 0.83, 0.80),
+    ("inversek2j", 0.49, 0.65, 0.56),
+    ("kmeans", 674.47, 2.15, 86.87),
+    ("sobel", 0.74, 1.14, 0.79),
+];
 
 /// One benchmark's results.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -75,7 +89,11 @@ fn paper_row(table: &[(f64, f64, f64, f64)], size: f64) -> Option<(f64, f64, f64
 /// The Markdown report.
 pub fn markdown(r: &EvalReport) -> String {
     let mut s = String::from("# compnet eval: CompNet against RND, PTS and FOMAML\n\n");
-    s += &format!("Reproduce: `{}`{}.\n\n", r.command, if r.quick { " (quick mode: few programs, trials and epochs)" } else { "" });
+    s += &format!(
+        "Reproduce: `{}`{}.\n\n",
+        r.command,
+        if r.quick { " (quick mode: few programs, trials and epochs)" } else { "" }
+    );
     s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
           test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
           The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
@@ -142,7 +160,8 @@ pub fn markdown(r: &EvalReport) -> String {
         let rnd = b.epochs_to_target.get("RND");
         let shown: Vec<usize> = if b.programs.len() <= 12 { (0..b.programs.len()).collect() } else { vec![] };
         for p in shown {
-            let ratio = |m: Method| match (rnd.and_then(|v| v[p]), b.epochs_to_target.get(m.name()).and_then(|v| v[p])) {
+            let ratio = |m: Method| match (rnd.and_then(|v| v[p]), b.epochs_to_target.get(m.name()).and_then(|v| v[p]))
+            {
                 (Some(r), Some(e)) => format!("{:.2}", r.max(1) as f64 / e.max(1) as f64),
                 _ => "–".into(),
             };
@@ -198,7 +217,14 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                 .iter()
                 .filter_map(|m| {
                     b.mean_test.get(m.name()).map(|v| {
-                        (*m, v.iter().map(|ps| (ps.iter().map(|x| x.max(1e-12).ln()).sum::<f64>() / ps.len().max(1) as f64).exp()).collect())
+                        (
+                            *m,
+                            v.iter()
+                                .map(|ps| {
+                                    (ps.iter().map(|x| x.max(1e-12).ln()).sum::<f64>() / ps.len().max(1) as f64).exp()
+                                })
+                                .collect(),
+                        )
                     })
                 })
                 .collect();
@@ -206,7 +232,11 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
             let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
             let (lo, hi) = if lo < hi { (lo * 0.7, hi * 1.4) } else { (1e-6, 1.0) };
             let mut builder = ChartBuilder::on(area);
-            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels { 70 } else { 5 });
+            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels {
+                70
+            } else {
+                5
+            });
             if labels {
                 builder.caption(format!("{}: test loss vs data", b.name), ("sans-serif", 18));
             }
@@ -234,11 +264,18 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                 let pts: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
                 let drawn = chart.draw_series(LineSeries::new(pts, color.stroke_width(2)))?;
                 if labels {
-                    drawn.label(m.name()).legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+                    drawn
+                        .label(m.name())
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
                 }
             }
             if labels {
-                chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 12)).draw()?;
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 12))
+                    .draw()?;
             }
         }
         root.present()?;
