@@ -10,6 +10,7 @@
 # is chosen from the measured speed so that TOTAL_SECONDS (default 900) of training finish the
 # cosine schedule; it is written to $OUT/epochs.txt, to pass when continuing.
 #
+# SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS).
 # Brings back: log.txt, bench-*.txt, synthetic-stats.json, run.tgz, epochs.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -20,8 +21,10 @@ run=runs/train/compnet
 syn=/tmp/compnet-synthetic
 log="$OUT/log.txt"
 
+if [ -z "${SKIP_BENCH:-}" ]; then
 $job bench-train --device "${DEVICE:-cuda}" --covering 9,16,16,2 --steps "${BENCH_STEPS:-200}" --warmup "${BENCH_WARMUP:-20}" 2>&1 | tee "$OUT/bench-reference-shape.txt" | tee -a "$log"
 $job bench-train --device "${DEVICE:-cuda}" --steps "${BENCH_STEPS:-200}" --warmup "${BENCH_WARMUP:-20}" 2>&1 | tee "$OUT/bench-default.txt" | tee -a "$log"
+fi
 
 start=$(date +%s)
 # A machine still warm from an earlier job keeps its /tmp: the same seeded programs, already built.
