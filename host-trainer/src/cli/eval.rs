@@ -16,7 +16,6 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::artifacts;
 use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::programs::{PairSplit, ProgramSet};
@@ -28,6 +27,9 @@ use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
+    /// Only redraw `report.md` and the plots into --out from an earlier run's `results.json`.
+    #[arg(long)]
+    report_from: Option<PathBuf>,
     /// Few programs, trials and epochs (minutes on a CPU): what CI runs.
     #[arg(long)]
     quick: bool,
@@ -110,6 +112,13 @@ fn evenly(n: usize, k: usize) -> Vec<usize> {
 }
 
 pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
+    if let Some(path) = &a.report_from {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let r: EvalReport =
+            serde_json::from_str(&text).with_context(|| format!("{} is not an eval results file", path.display()))?;
+        print!("{}", report::write(&a.out, &r)?);
+        return Ok(());
+    }
     let started = Instant::now();
     let device = crate::device::parse(&a.device)?;
     let ckpt = a.checkpoint.clone().unwrap_or_else(super::compnet::default_checkpoint);
@@ -263,12 +272,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         colour: colour_result,
         seconds: started.elapsed().as_secs_f64(),
     };
-    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    artifacts::write_json(&a.out.join("results.json"), &report)?;
-    report::plot_loss_vs_size(&a.out.join("loss-vs-size.png"), &report)?;
-    let md = report::markdown(&report);
-    artifacts::write_atomic(&a.out.join("report.md"), md.as_bytes())?;
-    print!("{md}");
+    print!("{}", report::write(&a.out, &report)?);
     Ok(())
 }
 

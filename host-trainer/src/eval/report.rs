@@ -33,7 +33,7 @@ pub const PAPER_EPOCHS: [(&str, f64, f64, f64); 4] = [
 ];
 
 /// One benchmark's results.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BenchmarkResult {
     /// `ExeStack` or `ParrotBench`.
     pub name: String,
@@ -53,7 +53,7 @@ pub struct BenchmarkResult {
 }
 
 /// The colour-quantization results: `method → [size] (MSE mean, MSE std, SSIM mean)`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ColourResult {
     /// Images (name, width, height).
     pub images: Vec<(String, usize, usize)>,
@@ -62,7 +62,7 @@ pub struct ColourResult {
 }
 
 /// Everything `compnet eval` measured.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EvalReport {
     /// The command line.
     pub command: String,
@@ -86,12 +86,31 @@ fn paper_row(table: &[(f64, f64, f64, f64)], size: f64) -> Option<(f64, f64, f64
     table.iter().find(|r| (r.0 - size).abs() < 1e-12).map(|r| (r.1, r.2, r.3))
 }
 
+/// Writes `results.json`, `report.md` and `loss-vs-size.png` into `dir`; a plot that cannot be
+/// drawn (no font on the machine) is a warning, the numbers are written regardless.
+pub fn write(dir: &Path, r: &EvalReport) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir)?;
+    crate::artifacts::write_json(&dir.join("results.json"), r)?;
+    if let Err(e) = plot_loss_vs_size(&dir.join("loss-vs-size.png"), r) {
+        eprintln!(
+            "warning: cannot draw loss-vs-size.png ({e:#}); `compnet eval --report-from results.json` redraws it"
+        );
+    }
+    let md = markdown(r);
+    crate::artifacts::write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    Ok(md)
+}
+
 /// The Markdown report.
 pub fn markdown(r: &EvalReport) -> String {
     let mut s = String::from("# compnet eval: CompNet against RND, PTS and FOMAML\n\n");
+    // The binary's path says where it ran, not how to run it: show it as `compnet`.
+    let command = match r.command.split_once(' ') {
+        Some((bin, rest)) if bin.ends_with("compnet") => format!("compnet {rest}"),
+        _ => r.command.clone(),
+    };
     s += &format!(
-        "Reproduce: `{}`{}.\n\n",
-        r.command,
+        "Reproduce: `{command}`{}.\n\n",
         if r.quick { " (quick mode: few programs, trials and epochs)" } else { "" }
     );
     s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
@@ -197,7 +216,8 @@ pub fn markdown(r: &EvalReport) -> String {
                 }
             }
         }
-        s += "\n![quantized images](colour.png)\n\n";
+        s += "\n![quantized images](colour.png)\n\nPanels (chelsea crop, first trial): the exact result, then CPN at 0 % and 10 %, \
+              FOMAML at 0 % and 10 %, PTS at 0 % and 10 %, RND at 0 % and 10 %.\n\n";
     }
     s += "![test loss against data size](loss-vs-size.png)\n\n";
     s += &format!("Wall time: {:.0} s.\n", r.seconds);
