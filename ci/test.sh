@@ -74,4 +74,47 @@ for r in rows:
 print("synthetic ok:", stats["kept"], "programs,", stats["train_programs"], "train /", stats["test_programs"], "test")
 PY
 
+step "smoke: compnet compile with the shipped CompNet; onnx checker and onnxruntime on its ONNX"
+$bin compile datasets/programs/sobel.c --function sobel --domain 0:1 --test-pairs 256 --out "$out/compile"
+x=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9
+y=$($bin run "$out/compile/sobel.cpn" --input $x)
+python3 - "$out/compile" "$x" "$y" <<'PY'
+import json, math, sys
+d, x, y = sys.argv[1], sys.argv[2], sys.argv[3]
+r = json.load(open(f"{d}/sobel.report.json"))
+assert r["topology"] == [9, 32, 32, 1] and r["compile_ms"] > 0, r
+assert all(math.isfinite(r[k]) for k in ["compiled_test_mse", "random_init_test_mse"]), r
+json.dump({"inputs": [[float(v) for v in x.split(",")]], "outputs": [[float(v) for v in y.split(",")]]}, open(f"{d}/sobel.json", "w"))
+print("compile ok:", r["compile_ms"], "ms; test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"])
+PY
+python3 ci/onnx_check.py "$out/compile"
+
+step "smoke: compnet eval --quick (report structure, every number finite)"
+$bin dataset synthetic --count 24 --pairs 512 --out "$out/eval-data" --quiet
+$bin eval --quick --exestack "$out/eval-data/test.parquet" --train "$out/eval-data/train.parquet" \
+  --parrot-data "$out/parrot" --out "$out/eval" > /dev/null
+python3 - "$out/eval" <<'PY'
+import json, math, os, sys
+d = sys.argv[1]
+r = json.load(open(f"{d}/results.json"))
+names = [b["name"] for b in r["benchmarks"]]
+assert names == ["ExeStack", "ParrotBench"], names
+methods = ["CPN", "FOMAML", "PTS", "RND"]
+for b in r["benchmarks"]:
+    assert b["sizes"] == [0.0, 0.001, 0.01, 0.1, 1.0], b["sizes"]
+    assert sorted(b["improvement"]) == methods and sorted(b["mean_test"]) == methods
+    for m in methods:
+        assert len(b["improvement"][m]) == 5 and all(math.isfinite(v) and v > 0 for v in b["improvement"][m]), (b["name"], m)
+        assert all(len(row) == len(b["programs"]) and all(math.isfinite(v) for v in row) for row in b["mean_test"][m])
+for m in methods:
+    rows = r["colour"]["by_method"][m]
+    assert len(rows) == 5 and all(math.isfinite(v) for row in rows for v in row), m
+md = open(f"{d}/report.md").read()
+for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN"]:
+    assert heading in md, heading
+for f in ["loss-vs-size.png", "colour.png"]:
+    assert open(f"{d}/{f}", "rb").read()[1:4] == b"PNG", f
+print("eval --quick ok:", ", ".join(f'{b["name"]} CPN {b["improvement"]["CPN"][0]:.2f}x at 0 %' for b in r["benchmarks"]))
+PY
+
 step "done"
