@@ -10,6 +10,7 @@
 # is chosen from the measured speed so that TOTAL_SECONDS (default 900) of training finish the
 # cosine schedule; it is written to $OUT/epochs.txt, to pass when continuing.
 #
+# COVERING sets the covering surrogate shape (default 18,32,32,8).
 # SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS).
 # Brings back: log.txt, bench-*.txt, synthetic-stats.json, run.tgz, epochs.txt, cubecl-cache/.
 set -euo pipefail
@@ -54,7 +55,7 @@ status=0
 $job train --device "${DEVICE:-cuda}" \
   --train data/exestack-cpn/train.parquet --train "$syn/train.parquet" --train "$syn/test.parquet" \
   --val data/exestack-cpn/test.parquet \
-  --out "$run" --epochs "$epochs" --lr 5e-4 --warmup 1000 --time-limit "$seconds" "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
+  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup 1000 --time-limit "$seconds" "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
 tar czf "$OUT/run.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 ls -l "$OUT" | tee -a "$log"
 exit $status
