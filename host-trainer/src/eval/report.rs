@@ -91,10 +91,13 @@ fn paper_row(table: &[(f64, f64, f64, f64)], size: f64) -> Option<(f64, f64, f64
 pub fn write(dir: &Path, r: &EvalReport) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir)?;
     crate::artifacts::write_json(&dir.join("results.json"), r)?;
-    if let Err(e) = plot_loss_vs_size(&dir.join("loss-vs-size.png"), r) {
-        eprintln!(
-            "warning: cannot draw loss-vs-size.png ({e:#}); `compnet eval --report-from results.json` redraws it"
-        );
+    for (name, plot) in [
+        ("loss-vs-size.png", plot_loss_vs_size as fn(&Path, &EvalReport) -> anyhow::Result<()>),
+        ("epochs.png", plot_epochs),
+    ] {
+        if let Err(e) = plot(&dir.join(name), r) {
+            eprintln!("warning: cannot draw {name} ({e:#}); `compnet eval --report-from results.json` redraws it");
+        }
     }
     let md = markdown(r);
     crate::artifacts::write_atomic(&dir.join("report.md"), md.as_bytes())?;
@@ -220,6 +223,7 @@ pub fn markdown(r: &EvalReport) -> String {
               FOMAML at 0 % and 10 %, PTS at 0 % and 10 %, RND at 0 % and 10 %.\n\n";
     }
     s += "![test loss against data size](loss-vs-size.png)\n\n";
+    s += "![training-time improvement per program](epochs.png)\n\n";
     s += &format!("Wall time: {:.0} s.\n", r.seconds);
     s
 }
@@ -289,6 +293,91 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
                 }
             }
+            if labels {
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 12))
+                    .draw()?;
+            }
+        }
+        root.present()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// `epochs.png`: training-time improvement (RND's epochs to its final loss ÷ the method's) per
+/// program of each benchmark with at most 12 programs, one bar per method; a missing bar: the
+/// method did not reach the target.
+pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
+    let tmp = path.with_file_name(".epochs.tmp.png");
+    let labels = crate::artifacts::register_font();
+    let benches: Vec<&BenchmarkResult> = r.benchmarks.iter().filter(|b| b.programs.len() <= 12).collect();
+    {
+        let n = benches.len().max(1);
+        let root = BitMapBackend::new(&tmp, (560 * n as u32, 380)).into_drawing_area();
+        root.fill(&WHITE)?;
+        for (area, b) in root.split_evenly((1, n)).iter().zip(&benches) {
+            let methods = [(Method::Cpn, RED), (Method::Fomaml, GREEN), (Method::Pts, BLUE)];
+            let rnd = b.epochs_to_target.get("RND");
+            let ratio = |m: Method, p: usize| -> Option<f64> {
+                let r = rnd.and_then(|v| v[p])?;
+                let e = b.epochs_to_target.get(m.name()).and_then(|v| v[p])?;
+                Some(r.max(1) as f64 / e.max(1) as f64)
+            };
+            let values: Vec<f64> =
+                (0..b.programs.len()).flat_map(|p| methods.iter().filter_map(move |(m, _)| ratio(*m, p))).collect();
+            let hi = values.iter().copied().fold(2.0f64, f64::max) * 1.5;
+            let lo = values.iter().copied().fold(0.5f64, f64::min) / 1.5;
+            let mut builder = ChartBuilder::on(area);
+            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels {
+                60
+            } else {
+                5
+            });
+            if labels {
+                builder.caption(format!("{}: epochs, RND ÷ method", b.name), ("sans-serif", 18));
+            }
+            let k = b.programs.len().max(1);
+            let mut chart = builder.build_cartesian_2d(0f64..k as f64, (lo..hi).log_scale())?;
+            let names = b.programs.clone();
+            let x_label = |x: &f64| {
+                let i = x.floor() as usize;
+                if (x - i as f64 - 0.5).abs() < 1e-9 {
+                    names.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            };
+            let mut mesh = chart.configure_mesh();
+            mesh.disable_x_mesh();
+            if labels {
+                mesh.x_labels(2 * k + 1)
+                    .x_label_formatter(&x_label)
+                    .y_desc("RND epochs ÷ method epochs")
+                    .label_style(("sans-serif", 12));
+            } else {
+                mesh.x_labels(0).y_labels(0);
+            }
+            mesh.draw()?;
+            for (j, (m, color)) in methods.iter().enumerate() {
+                let bars: Vec<Rectangle<(f64, f64)>> = (0..b.programs.len())
+                    .filter_map(|p| {
+                        let v = ratio(*m, p)?;
+                        let x0 = p as f64 + 0.15 + 0.23 * j as f64;
+                        Some(Rectangle::new([(x0, lo), (x0 + 0.2, v)], color.filled()))
+                    })
+                    .collect();
+                let drawn = chart.draw_series(bars)?;
+                if labels {
+                    drawn
+                        .label(m.name())
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+                }
+            }
+            chart.draw_series([PathElement::new([(0.0, 1.0), (k as f64, 1.0)], BLACK.stroke_width(1))])?;
             if labels {
                 chart
                     .configure_series_labels()
