@@ -180,24 +180,41 @@ pub fn markdown(r: &EvalReport) -> String {
         );
         s += "| program | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
         let rnd = b.epochs_to_target.get("RND");
-        let shown: Vec<usize> = if b.programs.len() <= 12 { (0..b.programs.len()).collect() } else { vec![] };
-        for p in shown {
-            let ratio = |m: Method| match (rnd.and_then(|v| v[p]), b.epochs_to_target.get(m.name()).and_then(|v| v[p]))
-            {
-                (Some(r), Some(e)) => format!("{:.2}", r.max(1) as f64 / e.max(1) as f64),
-                _ => "–".into(),
+        let ratio = |m: Method, p: usize| -> Option<f64> {
+            let r = rnd.and_then(|v| v[p])?;
+            let e = b.epochs_to_target.get(m.name()).and_then(|v| v[p])?;
+            Some(r.max(1) as f64 / e.max(1) as f64)
+        };
+        let cell = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}"));
+        if b.programs.len() <= 12 {
+            for (p, name) in b.programs.iter().enumerate() {
+                let paper = PAPER_EPOCHS.iter().find(|e| &e.0 == name);
+                s += &format!(
+                    "| {name} | {} | {} | {} | {} | {} | {} |\n",
+                    cell(ratio(Method::Cpn, p)),
+                    cell(ratio(Method::Fomaml, p)),
+                    cell(ratio(Method::Pts, p)),
+                    cell(paper.map(|e| e.1)),
+                    cell(paper.map(|e| e.2)),
+                    cell(paper.map(|e| e.3))
+                );
+            }
+        } else {
+            // Many programs: the geometric mean over those where both reached the target.
+            let summary = |m: Method| {
+                let v: Vec<f64> = (0..b.programs.len()).filter_map(|p| ratio(m, p)).collect();
+                if v.is_empty() {
+                    "–".to_owned()
+                } else {
+                    let g = (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp();
+                    format!("{g:.2} ({} of {})", v.len(), b.programs.len())
+                }
             };
-            let paper = PAPER_EPOCHS.iter().find(|e| e.0 == b.programs[p]);
-            let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}"));
             s += &format!(
-                "| {} | {} | {} | {} | {} | {} | {} |\n",
-                b.programs[p],
-                ratio(Method::Cpn),
-                ratio(Method::Fomaml),
-                ratio(Method::Pts),
-                pf(paper.map(|e| e.1)),
-                pf(paper.map(|e| e.2)),
-                pf(paper.map(|e| e.3))
+                "| geo. mean (programs reaching it) | {} | {} | {} | – | – | – |\n",
+                summary(Method::Cpn),
+                summary(Method::Fomaml),
+                summary(Method::Pts)
             );
         }
         s += "\n";
