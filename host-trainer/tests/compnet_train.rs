@@ -209,6 +209,23 @@ fn compile_rejects_bad_input_with_clear_errors() {
     };
     let e = err(compile("three", tiny_checkpoint()));
     assert!(e.contains("outside this CompNet's covering shape [9, 16, 2]"), "{e}");
+    // With --finetune, a function outside the covering shape is trained from a random start.
+    let out = bin()
+        .arg("compile")
+        .arg(&c)
+        .args(["--function", "three", "--finetune", "256", "--epochs", "5", "--test-pairs", "64"])
+        .arg("--checkpoint")
+        .arg(tiny_checkpoint())
+        .arg("--out")
+        .arg(dir.path().join("wide"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("starting the finetuning from a random initialisation"));
+    ok(out, "compnet compile --finetune outside the covering shape");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("wide/three.report.json")).unwrap()).unwrap();
+    assert_eq!(report["generated_by_compnet"], false);
+    assert_eq!(report["topology"], serde_json::json!([1, 16, 3]));
     let e = err(compile("missing", tiny_checkpoint()));
     assert!(e.contains("missing"), "{e}");
     let e = err(compile("three", dir.path()));

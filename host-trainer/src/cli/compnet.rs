@@ -22,7 +22,7 @@ use super::export::{Exported, file_stem, write_checked};
 use crate::artifacts;
 use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
-use crate::compnet::compile::compile;
+use crate::compnet::compile::{Compiled, compile};
 use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::compnet::train::{RunOptions, TrainConfig, train, write_curves};
@@ -257,6 +257,8 @@ pub(super) struct CompileArgs {
 #[derive(serde::Serialize)]
 struct CompileReport {
     function: String,
+    /// Whether CompNet generated the start (false: outside its covering shape, random start).
+    generated_by_compnet: bool,
     signature: String,
     checkpoint: String,
     domain: (f32, f32),
@@ -312,7 +314,24 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         export_error: f32::NAN,
     };
     let domains = vec![domain; signature.n_in()];
-    let compiled = compile(&net, &Vocabulary::default(), &source, meta, &domains, signature.n_out(), &device)?;
+    let covering = net.covering().clone();
+    let (n_in, n_out) = (signature.n_in(), signature.n_out());
+    // A function outside the covering shape cannot be compiled; with --finetune it is trained
+    // from a random start of the same hidden layers instead, so every admitted function works.
+    let compiled = if covering.covers(n_in, n_out) || a.finetune == 0 {
+        compile(&net, &Vocabulary::default(), &source, meta, &domains, n_out, &device)?
+    } else {
+        eprintln!(
+            "warning: {} has {n_in} inputs and {n_out} outputs, outside the CompNet's covering shape {:?}: \
+             starting the finetuning from a random initialisation",
+            a.function,
+            covering.widths()
+        );
+        let own = CoveringShape { n_in, n_out, ..covering.clone() };
+        let surrogate = own.surrogate(&own.random_params(a.seed), meta, &domains, n_out)?;
+        Compiled { surrogate, tokens: 0, truncated: false }
+    };
+    let generated = covering.covers(n_in, n_out);
     let stem = file_stem(&a.function);
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let (onnx_path, blob_path) = (a.out.join(format!("{stem}.onnx")), a.out.join(format!("{stem}.cpn")));
@@ -334,12 +353,12 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let test = harness_pairs(&source, &signature, domain, a.test_pairs, a.seed ^ 0x7e57)
         .with_context(|| format!("running {} in the harness for the accuracy report", a.function))?;
     let compiled_mse = mse(&surrogate.eval_batch(test.inputs())?, test.outputs());
-    let covering = net.covering();
     let trials = 9;
     let random_mse = (0..trials)
         .map(|t| {
-            let s =
-                covering.surrogate(&covering.random_params(t), Metadata::named("rnd"), &domains, signature.n_out())?;
+            // The RND of `compnet eval`: the covering shape's random start, cropped to the function.
+            let shape = if generated { covering.clone() } else { CoveringShape { n_in, n_out, ..covering.clone() } };
+            let s = shape.surrogate(&shape.random_params(t), Metadata::named("rnd"), &domains, n_out)?;
             Ok(mse(&s.eval_batch(test.inputs())?, test.outputs()))
         })
         .sum::<anyhow::Result<f64>>()?
@@ -368,6 +387,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
 
     let report = CompileReport {
         function: a.function.clone(),
+        generated_by_compnet: generated,
         signature: signature.to_string(),
         checkpoint: ckpt.display().to_string(),
         domain,
