@@ -121,7 +121,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let device = crate::device::parse(&a.device)?;
-    let ckpt = a.checkpoint.clone().unwrap_or_else(super::compnet::default_checkpoint);
+    let ckpt = a.checkpoint.clone().unwrap_or_else(super::compile::default_checkpoint);
     let (net, config) = checkpoint::load_model(&ckpt, &device)?;
     let covering = config.covering.clone();
     let vocabulary = Vocabulary::default();

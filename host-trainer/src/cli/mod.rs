@@ -17,12 +17,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::artifacts;
 use crate::fit::{FitConfig, fit, mse};
 
-mod compnet;
+mod compile;
 mod eval;
 mod exestack;
 mod export;
 mod model_file;
 mod run;
+mod train;
+mod zero_data;
 
 /// compnet: compiles C functions into neural surrogates.
 #[derive(Debug, Parser)]
@@ -44,13 +46,13 @@ enum Command {
     /// Evaluate a surrogate (`.cpn` or `.onnx`) on inputs, through the no-alloc core or tract.
     Run(run::RunArgs),
     /// Train a CompNet (the hypernetwork that compiles C source into surrogate weights).
-    Train(compnet::TrainArgs),
+    Train(train::TrainArgs),
     /// Compile a C function into a surrogate with a trained CompNet (optionally finetune it).
-    Compile(compnet::CompileArgs),
+    Compile(compile::CompileArgs),
     /// Test MSE at 0 % data: CompNet-compiled surrogates against random initialisations.
-    ZeroData(compnet::ZeroDataArgs),
+    ZeroData(zero_data::ZeroDataArgs),
     /// Training throughput of a CompNet step (programs × pairs per second).
-    BenchTrain(compnet::BenchTrainArgs),
+    BenchTrain(train::BenchTrainArgs),
     /// The paper's evaluation: CPN, RND, PTS and FOMAML finetuned at growing data sizes → report.
     Eval(eval::EvalArgs),
 }
@@ -158,10 +160,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),
-        Command::Train(a) => compnet::train_command(a),
-        Command::Compile(a) => compnet::compile_command(a),
-        Command::ZeroData(a) => compnet::zero_data_command(a),
-        Command::BenchTrain(a) => compnet::bench_train_command(a),
+        Command::Train(a) => train::train_command(a),
+        Command::Compile(a) => compile::compile_command(a),
+        Command::ZeroData(a) => zero_data::zero_data_command(a),
+        Command::BenchTrain(a) => train::bench_train_command(a),
         Command::Eval(a) => eval::eval_command(a),
     }
 }
@@ -262,7 +264,7 @@ fn source_data(path: &Path, function: &str, domain: &str, pairs: usize, seed: u6
     anyhow::ensure!(pairs >= 16, "--pairs {pairs} is too few to train and validate");
     let n_in = signature.n_in();
     let total = pairs + pairs / 4;
-    let all = compnet::harness_pairs(&source, &signature, (lo, hi), total, seed)
+    let all = compile::harness_pairs(&source, &signature, (lo, hi), total, seed)
         .with_context(|| format!("running {function} from {} in the harness", path.display()))?;
     let train_idx: Vec<usize> = (0..pairs).collect();
     let test_idx: Vec<usize> = (pairs..total).collect();

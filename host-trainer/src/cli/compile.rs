@@ -1,0 +1,242 @@
+//! `compnet compile`: one C function → CompNet → `.onnx` + `.cpn` + an accuracy report.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use burn::tensor::Device;
+use clap::Args;
+use compnet_datasets::IoPairs;
+use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::harness::{Harness, HarnessConfig};
+use compnet_datasets::signature::Signature;
+use compnet_onnx::ExportOptions;
+use compnet_runtime::Metadata;
+use indicatif::ProgressBar;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::export::{Exported, file_stem, write_checked};
+use crate::artifacts;
+use crate::compnet::CoveringShape;
+use crate::compnet::checkpoint;
+use crate::compnet::compile::{Compiled, compile};
+use crate::fit::{FitConfig, fit_from, mse};
+
+/// The checkpoint `compile` and `zero-data` use without `--checkpoint`: the one shipped in the
+/// repository (`host-trainer/checkpoints/default`), or `$COMPNET_CHECKPOINT`.
+pub(super) fn default_checkpoint() -> PathBuf {
+    std::env::var_os("COMPNET_CHECKPOINT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints/default"))
+}
+
+#[derive(Debug, Args)]
+pub(super) struct CompileArgs {
+    /// The C file.
+    file: PathBuf,
+    /// The function to compile (float/double/int scalar parameters and return, scalar out-pointers).
+    #[arg(long)]
+    function: String,
+    /// Input domain `lo:hi`, the same for every input (the surrogate is trained for it).
+    #[arg(long, default_value = "-1:1", allow_hyphen_values = true)]
+    domain: String,
+    /// CompNet checkpoint folder; default the shipped one.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Collect this many I/O pairs through the harness and finetune the compiled surrogate on them.
+    #[arg(long, default_value_t = 0)]
+    finetune: usize,
+    /// Finetuning epochs.
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Finetuning learning rate (Adam).
+    #[arg(long, default_value_t = 1e-2)]
+    lr: f64,
+    /// Fresh test inputs for the accuracy report (run through the real function).
+    #[arg(long, default_value_t = 1024)]
+    test_pairs: usize,
+    /// Output folder.
+    #[arg(long, default_value = "runs/compile")]
+    out: PathBuf,
+    /// Weights in the files: f32 or f16.
+    #[arg(long, default_value = "f32")]
+    precision: String,
+    /// Seed of the test and finetuning inputs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+#[derive(serde::Serialize)]
+struct CompileReport {
+    function: String,
+    /// Whether CompNet generated the start (false: outside its covering shape, random start).
+    generated_by_compnet: bool,
+    signature: String,
+    checkpoint: String,
+    domain: (f32, f32),
+    tokens: usize,
+    truncated: bool,
+    topology: Vec<usize>,
+    compile_ms: f64,
+    load_ms: f64,
+    test_pairs: usize,
+    compiled_test_mse: f64,
+    random_init_test_mse: f64,
+    improvement_over_random: f64,
+    finetune_pairs: usize,
+    finetuned_test_mse: Option<f64>,
+    finetune_seconds: Option<f64>,
+    onnx: String,
+    blob: String,
+}
+
+/// Draws `count` input vectors from `domain` and runs the real function on them in the harness.
+pub(super) fn harness_pairs(
+    source: &str,
+    signature: &Signature,
+    domain: (f32, f32),
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<IoPairs> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let inputs: Vec<f32> = (0..count * signature.n_in()).map(|_| rng.random_range(domain.0..domain.1)).collect();
+    let harness = Harness::new(HarnessConfig { max_abs_output: Some(1e6), ..HarnessConfig::default() });
+    Ok(harness.evaluate(source, signature, &inputs)?)
+}
+
+pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
+    let precision = super::model_file::parse_precision(&a.precision)?;
+    let source =
+        std::fs::read_to_string(&a.file).with_context(|| format!("cannot read C source {}", a.file.display()))?;
+    let signature = Signature::from_source(&source, &a.function)
+        .with_context(|| format!("function {:?} in {}", a.function, a.file.display()))?;
+    let domain = super::parse_domain(&a.domain)?;
+    let ckpt = a.checkpoint.clone().unwrap_or_else(default_checkpoint);
+    let device = Device::flex();
+
+    let load_started = Instant::now();
+    let (net, _) = checkpoint::load_model(&ckpt, &device)
+        .with_context(|| format!("loading the CompNet checkpoint {}", ckpt.display()))?;
+    let load_ms = load_started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    let meta = Metadata {
+        name: a.function.clone(),
+        signature: signature.to_string(),
+        source_hash: Metadata::source_hash(&source),
+        export_error: f32::NAN,
+    };
+    let domains = vec![domain; signature.n_in()];
+    let covering = net.covering().clone();
+    let (n_in, n_out) = (signature.n_in(), signature.n_out());
+    // A function outside the covering shape cannot be compiled; with --finetune it is trained
+    // from a random start of the same hidden layers instead, so every admitted function works.
+    let compiled = if covering.covers(n_in, n_out) || a.finetune == 0 {
+        compile(&net, &Vocabulary::default(), &source, meta, &domains, n_out, &device)?
+    } else {
+        eprintln!(
+            "warning: {} has {n_in} inputs and {n_out} outputs, outside the CompNet's covering shape {:?}: \
+             starting the finetuning from a random initialisation",
+            a.function,
+            covering.widths()
+        );
+        let own = CoveringShape { n_in, n_out, ..covering.clone() };
+        let surrogate = own.surrogate(&own.random_params(a.seed), meta, &domains, n_out)?;
+        Compiled { surrogate, tokens: 0, truncated: false }
+    };
+    let generated = covering.covers(n_in, n_out);
+    let stem = file_stem(&a.function);
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let (onnx_path, blob_path) = (a.out.join(format!("{stem}.onnx")), a.out.join(format!("{stem}.cpn")));
+    let options = ExportOptions { precision, ..ExportOptions::default() };
+    // Text → ONNX: the time a user waits for a compiled surrogate (the files are rewritten
+    // below once the accuracy is known, to record it in their metadata).
+    let mut surrogate = compiled.surrogate.clone();
+    write_checked(&surrogate, &options, &onnx_path, &blob_path)?;
+    let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    if compiled.truncated {
+        eprintln!(
+            "warning: {} has {} tokens; CompNet read the first {}",
+            a.function,
+            compiled.tokens,
+            net.max_tokens()
+        );
+    }
+
+    let test = harness_pairs(&source, &signature, domain, a.test_pairs, a.seed ^ 0x7e57)
+        .with_context(|| format!("running {} in the harness for the accuracy report", a.function))?;
+    let compiled_mse = mse(&surrogate.eval_batch(test.inputs())?, test.outputs());
+    let trials = 9;
+    let random_mse = (0..trials)
+        .map(|t| {
+            // The RND of `compnet eval`: the covering shape's random start, cropped to the function.
+            let shape = if generated { covering.clone() } else { CoveringShape { n_in, n_out, ..covering.clone() } };
+            let s = shape.surrogate(&shape.random_params(t), Metadata::named("rnd"), &domains, n_out)?;
+            Ok(mse(&s.eval_batch(test.inputs())?, test.outputs()))
+        })
+        .sum::<anyhow::Result<f64>>()?
+        / trials as f64;
+    let mut finetuned = None;
+    if a.finetune > 0 {
+        let pairs = harness_pairs(&source, &signature, domain, a.finetune, a.seed)
+            .with_context(|| format!("collecting {} finetuning pairs of {}", a.finetune, a.function))?;
+        let config = FitConfig {
+            epochs: a.epochs,
+            batch_size: 128.min(a.finetune),
+            learning_rate: a.lr,
+            final_learning_rate: a.lr / 100.0,
+            seed: a.seed,
+            ..FitConfig::default()
+        };
+        let t = Instant::now();
+        let bar = ProgressBar::new(config.epochs as u64);
+        let r = fit_from(&pairs, Some(&surrogate), surrogate.meta.clone(), domains.clone(), &config, &device, &bar)?;
+        bar.finish_and_clear();
+        surrogate = r.surrogate;
+        finetuned = Some((mse(&surrogate.eval_batch(test.inputs())?, test.outputs()), t.elapsed().as_secs_f64()));
+    }
+    surrogate.meta.export_error = finetuned.map_or(compiled_mse, |f| f.0) as f32;
+    let Exported { onnx, blob, .. } = write_checked(&surrogate, &options, &onnx_path, &blob_path)?;
+
+    let report = CompileReport {
+        function: a.function.clone(),
+        generated_by_compnet: generated,
+        signature: signature.to_string(),
+        checkpoint: ckpt.display().to_string(),
+        domain,
+        tokens: compiled.tokens,
+        truncated: compiled.truncated,
+        topology: surrogate.widths(),
+        compile_ms,
+        load_ms,
+        test_pairs: test.len(),
+        compiled_test_mse: compiled_mse,
+        random_init_test_mse: random_mse,
+        improvement_over_random: random_mse / compiled_mse,
+        finetune_pairs: a.finetune,
+        finetuned_test_mse: finetuned.map(|f| f.0),
+        finetune_seconds: finetuned.map(|f| f.1),
+        onnx: onnx_path.display().to_string(),
+        blob: blob_path.display().to_string(),
+    };
+    artifacts::write_json(&a.out.join(format!("{stem}.report.json")), &report)?;
+    println!("function     {} — {}", a.function, report.signature);
+    println!("surrogate    {:?} from {} ({} tokens)", report.topology, ckpt.display(), compiled.tokens);
+    println!("compile      {compile_ms:.1} ms text → ONNX (+ {load_ms:.1} ms loading the checkpoint)");
+    println!(
+        "test MSE     {compiled_mse:.4e} compiled, {random_mse:.4e} random init ({:.1}× better) on {} fresh inputs",
+        random_mse / compiled_mse,
+        test.len()
+    );
+    if let Some((f, secs)) = finetuned {
+        println!("finetuned    {f:.4e} after {} epochs on {} pairs ({secs:.1} s)", a.epochs, a.finetune);
+    }
+    println!(
+        "written      {} ({} bytes), {} ({} bytes), {stem}.report.json",
+        onnx_path.display(),
+        onnx.len(),
+        blob_path.display(),
+        blob.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! `compnet train` (CompNet training) and `compnet bench-train` (its throughput).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure};
+use burn::tensor::{Device, Tensor, TensorData};
+use clap::Args;
+use compnet_datasets::c_tokens::Vocabulary;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::artifacts;
+use crate::compnet::CoveringShape;
+use crate::compnet::checkpoint;
+use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
+use crate::compnet::programs::{PairSplit, ProgramSet};
+use crate::compnet::train::{RunOptions, TrainConfig, train, write_curves};
+
+#[derive(Debug, Args)]
+pub(super) struct TrainArgs {
+    /// Training programs: Parquet files (ExeStack or synthetic `train.parquet`); repeatable.
+    #[arg(long = "train", required = true)]
+    train: Vec<PathBuf>,
+    /// Held-out programs for validation (their `test` pairs): Parquet files; repeatable.
+    #[arg(long = "val", required = true)]
+    val: Vec<PathBuf>,
+    /// Run folder: config.json, metrics.csv, loss.png, checkpoint/, best/.
+    #[arg(long, default_value = "runs/train/compnet")]
+    out: PathBuf,
+    /// Continue from `OUT/checkpoint` (the same flags as the run that wrote it).
+    #[arg(long)]
+    resume: bool,
+    /// Covering surrogate shape `n_in,hidden…,n_out`.
+    #[arg(long, default_value = "18,32,32,8")]
+    covering: String,
+    /// Hidden activation of the covering surrogate.
+    #[arg(long, default_value = "sigmoid")]
+    activation: String,
+    /// Encoder width (BERT-Tiny: 128).
+    #[arg(long, default_value_t = 128)]
+    d_model: usize,
+    /// Encoder layers (BERT-Tiny: 2).
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    /// Attention heads (BERT-Tiny: 2).
+    #[arg(long, default_value_t = 2)]
+    heads: usize,
+    /// Feed-forward width (BERT-Tiny: 512).
+    #[arg(long, default_value_t = 512)]
+    d_ff: usize,
+    /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
+    #[arg(long, default_value_t = 512)]
+    max_tokens: usize,
+    /// I/O pairs kept per program (its first ones).
+    #[arg(long, default_value_t = 1024)]
+    pairs: usize,
+    /// Programs per Adam step.
+    #[arg(long, default_value_t = 32)]
+    programs_per_step: usize,
+    /// Pairs per program per step.
+    #[arg(long, default_value_t = 1024)]
+    pairs_per_step: usize,
+    /// Passes over the training programs.
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 3e-4)]
+    lr: f64,
+    /// Final learning rate (cosine decay).
+    #[arg(long, default_value_t = 1e-5)]
+    final_lr: f64,
+    /// Linear warm-up steps.
+    #[arg(long, default_value_t = 500)]
+    warmup: usize,
+    /// Gradient-norm clip.
+    #[arg(long, default_value_t = 1.0)]
+    clip: f32,
+    /// Seed of the initialisation and batch order.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// cpu, or cuda[:N] in a CUDA build.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Stop after this many seconds, with a checkpoint (continue with --resume).
+    #[arg(long)]
+    time_limit: Option<f64>,
+    /// Seconds between checkpoints within an epoch (0: after every step).
+    #[arg(long, default_value_t = 120.0)]
+    checkpoint_secs: f64,
+}
+
+#[derive(serde::Serialize)]
+struct TrainSummary<'a> {
+    command: String,
+    train_files: Vec<String>,
+    val_files: Vec<String>,
+    train_programs: String,
+    val_programs: String,
+    device: &'a str,
+    parameters: usize,
+    epochs_done: usize,
+    steps: usize,
+    seconds: f64,
+    steps_per_second: f64,
+    best_val_mse: Option<f64>,
+    best_epoch: Option<usize>,
+}
+
+pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
+    let device = crate::device::parse(&a.device)?;
+    let covering = CoveringShape::parse(&a.covering, &a.activation)?;
+    let vocabulary = Vocabulary::default();
+    let model = CompNetConfig {
+        vocab: vocabulary.len(),
+        max_tokens: a.max_tokens,
+        d_model: a.d_model,
+        n_layers: a.layers,
+        n_heads: a.heads,
+        d_ff: a.d_ff,
+        covering: covering.clone(),
+    };
+    let config = TrainConfig {
+        model,
+        programs_per_step: a.programs_per_step,
+        pairs_per_step: a.pairs_per_step,
+        epochs: a.epochs,
+        learning_rate: a.lr,
+        final_learning_rate: a.final_lr,
+        warmup_steps: a.warmup,
+        grad_clip: a.clip,
+        seed: a.seed,
+    };
+    let load_started = Instant::now();
+    let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;
+    let val_set = ProgramSet::load(&a.val, PairSplit::Test, &covering, &vocabulary, a.max_tokens, a.pairs)?;
+    let train_names: std::collections::HashSet<&str> = train_set.programs.iter().map(|p| p.name.as_str()).collect();
+    let leaked = val_set.programs.iter().filter(|p| train_names.contains(p.name.as_str())).count();
+    ensure!(leaked == 0, "{leaked} validation programs are also training programs: pass held-out programs to --val");
+    eprintln!("training   {}", train_set.describe());
+    eprintln!("validation {}", val_set.describe());
+    eprintln!("loaded in {:.1} s; training on {}", load_started.elapsed().as_secs_f64(), a.device);
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] step {pos}/{len} {msg}")?.progress_chars("=> "),
+    );
+    let options = RunOptions {
+        out: a.out.clone(),
+        resume: a.resume,
+        time_limit: a.time_limit.map(Duration::from_secs_f64),
+        checkpoint_every: Duration::from_secs_f64(a.checkpoint_secs.max(0.0)),
+        eval_programs: 64,
+    };
+    let outcome = train(&config, &train_set, &val_set, &device, &options, &bar)?;
+    bar.finish_and_clear();
+    if let Err(e) = write_curves(&a.out, &outcome.state) {
+        eprintln!("warning: cannot write metrics.csv / loss.png: {e:#}");
+    }
+    let parameters = {
+        let (net, _) = checkpoint::load_model(&a.out.join("checkpoint"), &Device::flex())?;
+        burn::module::Module::num_params(&net)
+    };
+    let summary = TrainSummary {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        train_files: a.train.iter().map(|p| p.display().to_string()).collect(),
+        val_files: a.val.iter().map(|p| p.display().to_string()).collect(),
+        train_programs: train_set.describe(),
+        val_programs: val_set.describe(),
+        device: &a.device,
+        parameters,
+        epochs_done: outcome.state.epochs_done,
+        steps: outcome.state.step,
+        seconds: outcome.state.seconds,
+        steps_per_second: outcome.steps_per_second,
+        best_val_mse: outcome.state.best.map(|b| b.0),
+        best_epoch: outcome.state.best.map(|b| b.1),
+    };
+    artifacts::write_json(&a.out.join("summary.json"), &summary)?;
+    if a.out.join("best").exists() {
+        artifacts::write_json(&a.out.join("best/summary.json"), &summary)?;
+    }
+    println!(
+        "epochs       {} of {}{}",
+        outcome.state.epochs_done,
+        a.epochs,
+        if outcome.finished { "" } else { " (time limit: continue with --resume)" }
+    );
+    println!("steps        {} ({:.1} steps/s in this process)", outcome.state.step, outcome.steps_per_second);
+    if let Some((val, epoch)) = outcome.state.best {
+        println!("best val MSE {val:.4e} at epoch {epoch}");
+    }
+    println!("parameters   {parameters}");
+    println!(
+        "written      {}/{{config.json, metrics.csv, loss.png, summary.json, checkpoint/, best/}}",
+        a.out.display()
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub(super) struct BenchTrainArgs {
+    /// cpu, or cuda[:N] in a CUDA build.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Programs per step.
+    #[arg(long, default_value_t = 32)]
+    programs: usize,
+    /// Pairs per program per step.
+    #[arg(long, default_value_t = 1024)]
+    pairs: usize,
+    /// Tokens per program (`[CLS]` included).
+    #[arg(long, default_value_t = 512)]
+    tokens: usize,
+    /// Covering surrogate shape.
+    #[arg(long, default_value = "18,32,32,8")]
+    covering: String,
+    /// Untimed warm-up steps (kernel compilation, allocation).
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// Timed steps.
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+}
+
+/// Training throughput on random tokens and pairs: full Adam steps of the BERT-Tiny CompNet.
+pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
+    if a.programs == 0 || a.pairs == 0 || a.steps == 0 || a.tokens == 0 {
+        bail!("--programs, --pairs, --tokens and --steps must be positive");
+    }
+    let device = crate::device::parse(&a.device)?.autodiff();
+    let covering = CoveringShape::parse(&a.covering, "sigmoid")?;
+    let vocab = Vocabulary::default().len();
+    let config = CompNetConfig { max_tokens: a.tokens.max(1), ..CompNetConfig::bert_tiny(vocab, covering.clone()) };
+    let mut net = config.init(&device, 0)?;
+    let mut optim = burn::optim::AdamConfig::new().init();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let seqs: Vec<Vec<u32>> = (0..a.programs)
+        .map(|_| (0..a.tokens).map(|k| if k == 0 { 2 } else { rng.random_range(5..vocab as u32) }).collect())
+        .collect();
+    let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    let x: Vec<f32> = (0..a.programs * a.pairs * covering.n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let y: Vec<f32> = (0..a.programs * a.pairs * covering.n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let x = Tensor::<3>::from_data(TensorData::new(x, [a.programs, a.pairs, covering.n_in]), &device);
+    let y = Tensor::<3>::from_data(TensorData::new(y, [a.programs, a.pairs, covering.n_out]), &device);
+    let mask = Tensor::<3>::ones([a.programs, 1, covering.n_out], &device);
+    let mut loss_value = 0.0f32;
+    let mut run = |steps: usize, net: &mut crate::compnet::CompNet| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        for _ in 0..steps {
+            let tokens = TokenBatch::new(&refs, 64, a.tokens, &device);
+            let loss = masked_mse(net.run_surrogates(net.generate(tokens), x.clone()), y.clone(), mask.clone());
+            let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &*net);
+            *net = optim.step(1e-4, net.clone(), grads);
+        }
+        // Reading a value waits for the device to finish the queued work.
+        loss_value = masked_mse(
+            net.run_surrogates(net.generate(TokenBatch::new(&refs, 64, a.tokens, &device)), x.clone()),
+            y.clone(),
+            mask.clone(),
+        )
+        .into_scalar();
+        Ok(t.elapsed().as_secs_f64())
+    };
+    run(a.warmup, &mut net)?;
+    let secs = run(a.steps, &mut net)?;
+    ensure!(loss_value.is_finite(), "the benchmark's loss is not finite ({loss_value})");
+    let steps_per_s = a.steps as f64 / secs;
+    println!("device          {}", a.device);
+    println!(
+        "batch           {} programs × {} pairs, {} tokens, covering {:?}",
+        a.programs,
+        a.pairs,
+        a.tokens,
+        covering.widths()
+    );
+    println!("steps/s         {steps_per_s:.2} ({} timed steps after {} warm-up)", a.steps, a.warmup);
+    println!("program-pairs/s {:.3e}", steps_per_s * (a.programs * a.pairs) as f64);
+    println!("programs/s      {:.1}", steps_per_s * a.programs as f64);
+    if a.device == "cpu" {
+        println!("threads         {}", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    }
+    Ok(())
+}
