@@ -310,3 +310,34 @@ fn a_batch_of_hostile_functions_goes_on_to_the_good_one() {
     assert!(entries[1].message.as_deref().unwrap().contains("SIGABRT"));
     assert!(entries[10].accepted && entries[10].pairs == INPUTS.len());
 }
+
+/// Out-pointers that are read before they are written (here walked as an input array, as
+/// `qh_mindiff` in qhull does), or not always written, make the outputs depend on the
+/// out-pointers' initial values: rejected. Writing them on every path is fine.
+#[test]
+fn out_pointer_misuse_is_rejected() {
+    let h = harness();
+    let cases = [
+        (
+            "int f(double *a, double *b, int n) { double *p = a, *q = b; int k, m = 0; double best = 1e300;\n\
+          for (k = 0; k < 1; k++) { double d = *p++ - *q++; if (d < 0) d = -d; if (d < best) { best = d; m = k; } }\n\
+          return m + (int)(best * 4); }",
+            "array read through an out-pointer",
+        ),
+        ("void f(double x, double *y) { if (x > 0.1) *y = x * 2.0; }", "written on some paths only"),
+        ("double f(double x, double *acc) { *acc += x; return *acc; }", "read before written"),
+    ];
+    for (src, what) in cases {
+        let sig = Signature::from_source(src, "f").unwrap();
+        let inputs: Vec<f32> = (0..sig.n_in() * 4).map(|k| INPUTS[k % 4]).collect();
+        match h.evaluate(src, &sig, &inputs) {
+            Ok(p) => panic!("{what}: expected a rejection, got {} pairs", p.len()),
+            Err(r) => assert_eq!(r.reason(), "out_pointer_misuse", "{what}: {r}"),
+        }
+    }
+    let good = "void f(double x, double *y, double *z) { *y = x * 2.0; if (x > 0.0) *z = 1.0; else *z = -1.0; }";
+    let sig = Signature::from_source(good, "f").unwrap();
+    let pairs = h.evaluate(good, &sig, &INPUTS).unwrap();
+    assert_eq!(pairs.output(0), &[1.0, 1.0]);
+    assert_eq!(pairs.output(1), &[-0.5, -1.0]);
+}

@@ -4,14 +4,20 @@
 //!   `#line` directive so compiler messages point into it), a compile-time check that the function
 //!   has the declared signature, and `compnet_drv_eval`, which calls the function on a block of
 //!   pairs (`f64` in, converted to each parameter's type: a cast for `float`/`double`, rounding to
-//!   the nearest integer with `lrint` for `int`/`long`; out-pointers point at zeroed locals; every
-//!   output, integer or not, is written as `f64`).
+//!   the nearest integer with `lrint` for `int`/`long`; every output, integer or not, is written as
+//!   `f64`). A function with out-pointers is called twice per pair, its out-pointers first on
+//!   zeroed locals, then on locals holding other values: if any output differs, the function
+//!   read an out-pointer before writing it (an input array walked by pointer, say) or did not
+//!   write it, and the program exits with [`OUT_POINTER_MISUSE_EXIT`].
 //! * `driver.c`: `main`, in its own translation unit so that the function's macros and helpers
 //!   cannot clash with it. It moves the binary streams to private descriptors (the function's own
 //!   `printf`s go to stderr, its reads of stdin see `/dev/null`), reads `n_in` native-endian `f64`
 //!   per pair from stdin until end of file and writes `n_out` `f64` per pair to stdout.
 
 use crate::signature::{ParamRole, Scalar, Signature};
+
+/// The driver's exit status when a function's outputs depend on its out-pointers' initial values.
+pub(crate) const OUT_POINTER_MISUSE_EXIT: i32 = 6;
 
 /// Pairs per block the driver reads, evaluates and writes at once.
 const BLOCK_PAIRS: usize = 4096;
@@ -31,8 +37,10 @@ pub(crate) fn function_unit(source: &str, sig: &Signature, file_name: &str) -> S
         .collect();
     let proto = if param_tys.is_empty() { "void".to_string() } else { param_tys.join(", ") };
     let mut locals = String::new();
+    let mut refills = String::new();
     let mut args = Vec::new();
     let mut stores = String::new();
+    let mut restores = String::new();
     let (mut i_in, mut i_out) = (0usize, usize::from(sig.ret.is_some()));
     for (k, p) in sig.params.iter().enumerate() {
         let ty = p.ty.c_name();
@@ -47,16 +55,30 @@ pub(crate) fn function_unit(source: &str, sig: &Signature, file_name: &str) -> S
             }
             ParamRole::Output => {
                 locals.push_str(&format!("        {ty} compnet_drv_o{k} = 0;\n"));
+                // Values no zero-initialised variable holds, different per out-pointer.
+                refills.push_str(&format!("        compnet_drv_o{k} = ({ty})({}.375);\n", 3 + 2 * k));
                 args.push(format!("&compnet_drv_o{k}"));
                 stores.push_str(&format!("        compnet_drv_y[{i_out}] = (double)compnet_drv_o{k};\n"));
+                restores.push_str(&format!("        compnet_drv_z[{i_out}] = (double)compnet_drv_o{k};\n"));
                 i_out += 1;
             }
         }
     }
     let call = format!("{f}({})", args.join(", "));
-    let call = match sig.ret {
-        Some(_) => format!("compnet_drv_y[0] = (double){call};"),
+    let call_into = |y: &str| match sig.ret {
+        Some(_) => format!("{y}[0] = (double){call};"),
         None => format!("{call};"),
+    };
+    let first = call_into("compnet_drv_y");
+    // The second call, with other initial values in the out-pointers, and the comparison.
+    let check = if refills.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "        double compnet_drv_z[{n_out}];\n{refills}        {}\n{restores}        \
+             if (memcmp(compnet_drv_y, compnet_drv_z, sizeof compnet_drv_z) != 0) _Exit({OUT_POINTER_MISUSE_EXIT});\n",
+            call_into("compnet_drv_z")
+        )
     };
     let sig_text = sig.to_string();
     format!(
@@ -80,8 +102,8 @@ void compnet_drv_eval(const double *compnet_drv_in, double *compnet_drv_out, uns
         const double *compnet_drv_x = compnet_drv_in + compnet_drv_i * {n_in_u}UL;
         double *compnet_drv_y = compnet_drv_out + compnet_drv_i * {n_out}UL;
         (void)compnet_drv_x;
-{locals}        {call}
-{stores}    }}
+{locals}        {first}
+{stores}{check}    }}
 }}
 "#,
         n_in_u = n_in.max(1),

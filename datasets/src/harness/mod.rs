@@ -29,6 +29,7 @@ pub use sandbox::Isolation;
 
 use crate::IoPairs;
 use crate::signature::Signature;
+use driver::OUT_POINTER_MISUSE_EXIT;
 use sandbox::{Containment, Ended, Watch};
 
 /// Resource limits of one compilation and one run.
@@ -395,6 +396,7 @@ impl CompiledFunction {
             (None, Some(0)) => {
                 Err(Rejection::ShortOutput { function, expected, got: done.stdout.len() as u64, stderr })
             }
+            (None, Some(OUT_POINTER_MISUSE_EXIT)) => Err(Rejection::OutPointerMisuse { function }),
             (None, code) => Err(Rejection::Exit { function, code: code.unwrap_or(-1), stderr }),
         }
     }

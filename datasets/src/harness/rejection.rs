@@ -108,6 +108,16 @@ pub enum Rejection {
         /// The start of what the process wrote to stdout/stderr.
         stderr: String,
     },
+    /// Its outputs changed with the initial values of its out-pointers: it reads an out-pointer
+    /// before writing it (often an array walked by pointer), or does not always write it.
+    #[error(
+        "function `{function}` misuses an out-pointer: its outputs changed with the out-pointers' initial values \
+         (it reads one before writing it, e.g. as an input array, or does not always write it)"
+    )]
+    OutPointerMisuse {
+        /// The function.
+        function: String,
+    },
     /// Two runs on the same inputs gave different outputs.
     #[error(
         "function `{function}` is nondeterministic: run {run} differs from run 0 at pair {pair}, output {output} ({first:e} vs {other:e})"
@@ -191,6 +201,7 @@ impl Rejection {
         "output_too_large",
         "file_write",
         "short_output",
+        "out_pointer_misuse",
         "nondeterministic",
         "non_finite_output",
         "huge_output_value",
@@ -212,6 +223,7 @@ impl Rejection {
             Rejection::OutputTooLarge { .. } => "output_too_large",
             Rejection::FileWrite { .. } => "file_write",
             Rejection::ShortOutput { .. } => "short_output",
+            Rejection::OutPointerMisuse { .. } => "out_pointer_misuse",
             Rejection::Nondeterministic { .. } => "nondeterministic",
             Rejection::NonFinite { .. } => "non_finite_output",
             Rejection::HugeValue { .. } => "huge_output_value",
@@ -234,6 +246,7 @@ impl Rejection {
             | Rejection::OutputTooLarge { function, .. }
             | Rejection::FileWrite { function }
             | Rejection::ShortOutput { function, .. }
+            | Rejection::OutPointerMisuse { function }
             | Rejection::Nondeterministic { function, .. }
             | Rejection::NonFinite { function, .. }
             | Rejection::HugeValue { function, .. }
