@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use anyhow::Context;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::fit::EpochMetrics;
@@ -48,15 +50,43 @@ pub fn register_font() -> bool {
     })
 }
 
+/// A plotters chart with an `f64` x axis and a logarithmic `f64` y axis, as every plot here has.
+pub type LogChart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+
+/// Writes a `size` PNG plot at `path`: `draw` paints on a white canvas, and the file gets its
+/// name only once complete (the encoder picks the format from the extension, so the temporary
+/// name ends in `.png` too).
+pub fn write_png_plot(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let tmp = path.with_file_name(format!(".{}.tmp.png", path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot")));
+    {
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move plot to {}", path.display()))
+}
+
+/// The legend box of the series drawn with labels.
+pub fn draw_legend<'a, 'b: 'a>(chart: &mut LogChart<'a, 'b>, font_size: u32) -> anyhow::Result<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font_size))
+        .draw()?;
+    Ok(())
+}
+
 /// A log-scale loss curve: training loss (standardised) and validation MSE (raw) per epoch.
 /// Without a system font the curves are drawn without text.
 pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_epoch: usize) -> anyhow::Result<()> {
-    // The encoder picks the format from the extension, so the temporary name ends in .png too.
-    let tmp = path.with_file_name(format!(".{}.tmp.png", path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot")));
     let labels = register_font();
-    {
-        let root = BitMapBackend::new(&tmp, (900, 520)).into_drawing_area();
-        root.fill(&WHITE)?;
+    write_png_plot(path, (900, 520), |root| {
         let values = history.iter().flat_map(|h| [h.train_loss, h.val_mse]).filter(|v| *v > 0.0 && v.is_finite());
         let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo < hi { (lo * 0.8, hi * 1.25) } else { (1e-8, 1.0) };
@@ -95,16 +125,10 @@ pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_
             chart.draw_series([Circle::new((b.epoch as f64, b.val_mse), 5, BLACK.filled())])?;
         }
         if labels {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 14))
-                .draw()?;
+            draw_legend(&mut chart, 14)?;
         }
-        root.present()?;
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move plot to {}", path.display()))
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use crate::artifacts::{draw_legend, register_font, write_png_plot};
+
 use super::protocol::Method;
 
 /// The paper's improvement over RND (its poster): `(size, CPN, MAML, PTS)`.
@@ -247,12 +249,9 @@ pub fn markdown(r: &EvalReport) -> String {
 
 /// `loss-vs-size.png`: geometric-mean test loss over programs against data size, per method and benchmark.
 pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
-    let tmp = path.with_file_name(".loss-vs-size.tmp.png");
-    let labels = crate::artifacts::register_font();
-    {
-        let n = r.benchmarks.len().max(1);
-        let root = BitMapBackend::new(&tmp, (520 * n as u32, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
+    let labels = register_font();
+    let n = r.benchmarks.len().max(1);
+    write_png_plot(path, (520 * n as u32, 420), |root| {
         for (area, b) in root.split_evenly((1, n)).iter().zip(&r.benchmarks) {
             let series: Vec<(Method, Vec<f64>)> = Method::ALL
                 .iter()
@@ -311,31 +310,21 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                 }
             }
             if labels {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .label_font(("sans-serif", 12))
-                    .draw()?;
+                draw_legend(&mut chart, 12)?;
             }
         }
-        root.present()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// `epochs.png`: training-time improvement (RND's epochs to its final loss ÷ the method's) per
 /// program of each benchmark with at most 12 programs, one bar per method; a missing bar: the
 /// method did not reach the target.
 pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
-    let tmp = path.with_file_name(".epochs.tmp.png");
-    let labels = crate::artifacts::register_font();
+    let labels = register_font();
     let benches: Vec<&BenchmarkResult> = r.benchmarks.iter().filter(|b| b.programs.len() <= 12).collect();
-    {
-        let n = benches.len().max(1);
-        let root = BitMapBackend::new(&tmp, (560 * n as u32, 380)).into_drawing_area();
-        root.fill(&WHITE)?;
+    let n = benches.len().max(1);
+    write_png_plot(path, (560 * n as u32, 380), |root| {
         for (area, b) in root.split_evenly((1, n)).iter().zip(&benches) {
             let methods = [(Method::Cpn, RED), (Method::Fomaml, GREEN), (Method::Pts, BLUE)];
             let rnd = b.epochs_to_target.get("RND");
@@ -396,16 +385,9 @@ pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
             }
             chart.draw_series([PathElement::new([(0.0, 1.0), (k as f64, 1.0)], BLACK.stroke_width(1))])?;
             if labels {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .label_font(("sans-serif", 12))
-                    .draw()?;
+                draw_legend(&mut chart, 12)?;
             }
         }
-        root.present()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+        Ok(())
+    })
 }
