@@ -6,6 +6,7 @@
 //! the `[n_in, n_out]` weights (row-major, burn's `Linear` layout) and then the `n_out` biases.
 
 use anyhow::ensure;
+use compnet_datasets::IoPairs;
 use compnet_runtime::{Activation, Affine, Layer, Metadata, Surrogate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -112,6 +113,29 @@ impl CoveringShape {
             std[l.weights..l.biases].fill(s);
         }
         std
+    }
+
+    /// Appends the pairs `idx` of `pairs` in this shape's layout: inputs mapped from `domain`
+    /// onto [−1, 1] and zero-padded to `n_in`, outputs zero-padded to `n_out`.
+    pub fn push_pairs(
+        &self,
+        pairs: &IoPairs,
+        idx: impl IntoIterator<Item = usize>,
+        domain: &[(f32, f32)],
+        x: &mut Vec<f32>,
+        y: &mut Vec<f32>,
+    ) {
+        let norm = domain_norm(domain);
+        for k in idx {
+            let (a, b) = (pairs.input(k), pairs.output(k));
+            x.extend((0..self.n_in).map(|i| a.get(i).map_or(0.0, |v| v * norm.scale[i] + norm.offset[i])));
+            y.extend((0..self.n_out).map(|o| b.get(o).copied().unwrap_or(0.0)));
+        }
+    }
+
+    /// `n_out` loss weights for a program with `real` outputs: 1 on them, 0 on the padding.
+    pub fn output_mask(&self, real: usize) -> impl Iterator<Item = f32> {
+        (0..self.n_out).map(move |o| if o < real { 1.0 } else { 0.0 })
     }
 
     /// A random initialisation (Xavier-uniform weights, zero biases): the RND baseline.

@@ -6,11 +6,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use compnet_datasets::IoPairs;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::store::{self, ProgramRecord};
 
-use super::covering::{CoveringShape, domain_norm};
+use super::covering::CoveringShape;
 
 /// One program's identity and token ids.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,34 +122,9 @@ impl ProgramSet {
             Ok(_) => return self.skip("too many tokens"),
             Err(_) => return self.skip("source does not lex"),
         };
-        self.push_pairs(&r.pairs, &r.domain, self.pairs);
+        covering.push_pairs(&r.pairs, 0..self.pairs, &r.domain, &mut self.inputs, &mut self.outputs);
+        self.mask.extend(covering.output_mask(n_out));
         self.programs.push(ProgramTokens { name: r.name.clone(), n_in, n_out, tokens });
-    }
-
-    /// Appends the first `count` of `pairs`, normalised and padded.
-    fn push_pairs(&mut self, pairs: &IoPairs, domain: &[(f32, f32)], count: usize) {
-        let norm = domain_norm(domain);
-        for k in 0..count {
-            let x = pairs.input(k);
-            self.inputs.extend((0..self.n_in).map(|i| x.get(i).map_or(0.0, |v| v * norm.scale[i] + norm.offset[i])));
-            let y = pairs.output(k);
-            self.outputs.extend((0..self.n_out).map(|o| y.get(o).copied().unwrap_or(0.0)));
-        }
-        self.mask.extend((0..self.n_out).map(|o| if o < pairs.n_out() { 1.0 } else { 0.0 }));
-    }
-
-    /// Keeps the programs whose index `keep` accepts (a program split).
-    pub fn retain_indices(&self, keep: impl Fn(usize) -> bool) -> ProgramSet {
-        let mut out = ProgramSet { n_in: self.n_in, n_out: self.n_out, pairs: self.pairs, ..ProgramSet::default() };
-        let (xi, yo) = (self.pairs * self.n_in, self.pairs * self.n_out);
-        for (k, p) in self.programs.iter().enumerate().filter(|(k, _)| keep(*k)) {
-            out.programs.push(p.clone());
-            out.inputs.extend_from_slice(&self.inputs[k * xi..(k + 1) * xi]);
-            out.outputs.extend_from_slice(&self.outputs[k * yo..(k + 1) * yo]);
-            out.mask.extend_from_slice(&self.mask[k * self.n_out..(k + 1) * self.n_out]);
-        }
-        out.skipped = self.skipped.clone();
-        out
     }
 
     /// A one-line summary: programs kept and skipped by reason.
@@ -215,6 +189,7 @@ impl ProgramTensors {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use compnet_datasets::IoPairs;
 
     fn record(name: &str, n_in: usize, n_out: usize, split: &str, source: &str) -> ProgramRecord {
         let n = 4;

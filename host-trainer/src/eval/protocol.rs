@@ -10,7 +10,6 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
-use crate::compnet::covering::domain_norm;
 use crate::compnet::network::TokenBatch;
 use crate::compnet::{CompNet, CoveringShape};
 
@@ -128,16 +127,10 @@ impl Run {
     }
 }
 
-/// Pairs `idx` of `pairs`, inputs normalised from `domain`, padded to the covering widths.
+/// Pairs `idx` of `pairs` in the covering layout.
 fn padded(pairs: &IoPairs, idx: &[usize], domain: &[(f32, f32)], covering: &CoveringShape) -> (Vec<f32>, Vec<f32>) {
-    let norm = domain_norm(domain);
-    let mut x = Vec::with_capacity(idx.len() * covering.n_in);
-    let mut y = Vec::with_capacity(idx.len() * covering.n_out);
-    for &k in idx {
-        let (a, b) = (pairs.input(k), pairs.output(k));
-        x.extend((0..covering.n_in).map(|i| a.get(i).map_or(0.0, |v| v * norm.scale[i] + norm.offset[i])));
-        y.extend((0..covering.n_out).map(|o| b.get(o).copied().unwrap_or(0.0)));
-    }
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    covering.push_pairs(pairs, idx.iter().copied(), domain, &mut x, &mut y);
     (x, y)
 }
 
@@ -179,7 +172,7 @@ pub fn run(
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
                 init.extend(inits.params(method, covering, p, t, seed));
-                out_mask.extend((0..covering.n_out).map(|o| if o < program.train.n_out() { 1.0 } else { 0.0 }));
+                out_mask.extend(covering.output_mask(program.train.n_out()));
             }
         }
     }
