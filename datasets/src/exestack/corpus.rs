@@ -9,26 +9,37 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::preprocess::SYSTEM_HEADERS;
+
 /// Numeric C code in Debian: math libraries, signal and image processing, physics, astronomy,
 /// statistics. Packages whose sources are mostly C++ or Fortran are left out.
 #[rustfmt::skip]
 pub const DEFAULT_PACKAGES: &[&str] = &[
     // math libraries and C libraries' libm
-    "gsl", "musl", "newlib", "picolibc", "dietlibc", "libcerf", "cminpack", "nlopt", "glpk", "qhull",
-    "libxc", "sundials", "cubature", "r-base", "dieharder", "gretl", "pspp", "gnumeric", "libm4ri",
-    "fftw3", "kissfft", "mpfit", "gnuplot", "units",
+    "gsl", "musl", "newlib", "picolibc", "dietlibc", "glibc", "uclibc", "klibc", "mingw-w64",
+    "libcerf", "cminpack", "nlopt", "glpk", "qhull", "libxc", "sundials", "cubature", "r-base",
+    "dieharder", "gretl", "pspp", "gnumeric", "libm4ri", "fftw3", "kissfft", "mpfit", "gnuplot",
+    "units", "igraph", "lp-solve", "libmatheval", "nauty", "apcalc", "euler", "libctl", "mpb",
+    "r-cran-expint", "r-cran-mgcv", "r-cran-desolve", "r-cran-rmutil", "r-cran-statmod",
     // signal and audio processing
-    "libsamplerate", "libsoxr", "libsndfile", "speex", "opus", "codec2", "sox", "swh-plugins",
-    "tap-plugins", "ladspa-sdk", "libbs2b", "libebur128", "libvorbis", "flac", "lame", "twolame",
-    "libgsm", "mpg123", "faad2", "libmad", "soundtouch", "aubio", "csound", "puredata", "fluidsynth",
-    // image processing, graphics, geometry
+    "libsamplerate", "libsoxr", "libsndfile", "speex", "speexdsp", "opus", "codec2", "sox",
+    "swh-plugins", "tap-plugins", "ladspa-sdk", "blop", "cmt", "omins",
+    "invada-studio-plugins-ladspa", "x42-plugins", "libbs2b", "libebur128", "libvorbis", "flac",
+    "lame", "twolame", "libgsm", "mpg123", "faad2", "libmad", "a52dec", "libdca", "soundtouch",
+    "aubio", "csound", "puredata", "fluidsynth", "snd", "liquid-dsp", "pulseaudio", "alsa-lib",
+    "portaudio19", "jack-audio-connection-kit", "libao", "libxmp", "libmikmod", "flite",
+    // image and video processing, graphics, geometry
     "libgd2", "netpbm-free", "libjpeg-turbo", "libwebp", "openjpeg2", "lcms2", "pixman", "libpng1.6",
-    "potrace", "graphicsmagick", "siril", "gts", "libccd", "shapelib", "gimp", "gegl", "vips", "gdal",
+    "potrace", "graphicsmagick", "imagemagick", "siril", "gts", "libccd", "shapelib", "gimp", "gegl",
+    "vips", "gdal", "leptonlib", "darktable", "dcraw", "tiff", "giflib", "libexif", "freetype",
+    "cairo", "libart-lgpl", "libharu", "mupdf", "ghostscript", "graphviz", "plplot", "grace",
+    "mesa", "freeglut", "libsdl2", "libsdl1.2", "chipmunk", "admesh", "rasmol", "gravit",
+    "libvpx", "x264", "dav1d", "libtheora", "mjpegtools", "mpv", "zbar", "gstreamer1.0",
     // speech, radio, media, scripting
-    "ffmpeg", "direwolf", "pocketsphinx", "sphinxbase", "sqlite3", "lua5.4",
-    // physics, astronomy, geodesy, circuits
+    "ffmpeg", "direwolf", "dump1090-mutability", "pocketsphinx", "sphinxbase", "sqlite3", "lua5.4",
+    // physics, astronomy, geodesy, navigation, circuits
     "erfa", "libnova", "wcslib", "cfitsio", "starlink-pal", "xplanet", "gpsd", "geographiclib",
-    "libgeotiff", "astrometry.net", "cdo", "nco", "netcdf", "ngspice",
+    "libgeotiff", "astrometry.net", "cdo", "nco", "netcdf", "gmt", "rtklib", "ngspice", "magic",
 ];
 
 /// One C file of the corpus.
@@ -69,41 +80,11 @@ pub enum CorpusError {
     Apt(String),
 }
 
-/// The C standard and POSIX headers a package's header index never shadows.
-const C_HEADERS: &[&str] = &[
-    "assert.h",
-    "complex.h",
-    "ctype.h",
-    "errno.h",
-    "fenv.h",
-    "float.h",
-    "inttypes.h",
-    "limits.h",
-    "locale.h",
-    "math.h",
-    "setjmp.h",
-    "signal.h",
-    "stdarg.h",
-    "stdbool.h",
-    "stddef.h",
-    "stdint.h",
-    "stdio.h",
-    "stdlib.h",
-    "string.h",
-    "strings.h",
-    "tgmath.h",
-    "time.h",
-    "wchar.h",
-    "wctype.h",
-    "unistd.h",
-    "fcntl.h",
-    "memory.h",
-    "malloc.h",
-    "alloca.h",
-    "endian.h",
-    "features.h",
-    "config.h",
-];
+/// Headers a package's header index never links: the C standard and POSIX headers (the
+/// system's are used, see [`SYSTEM_HEADERS`]) and `config.h` (the fallback's empty one is).
+fn never_indexed(name: &str) -> bool {
+    name == "config.h" || SYSTEM_HEADERS.contains(&name)
+}
 
 /// Files larger than this are skipped (generated tables, amalgamations).
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -227,7 +208,7 @@ pub fn header_index(pkg_root: &Path, package: &str, dir: &Path) -> Vec<PathBuf> 
         // Links must not dangle wherever the corpus path was relative to.
         let Ok(h) = std::path::absolute(h) else { continue };
         // A package's own `math.h` (libcs, test folders) must not shadow the system's for every file.
-        let flat = (!C_HEADERS.contains(&name.to_string_lossy().as_ref())).then(|| index.join(name));
+        let flat = (!never_indexed(&name.to_string_lossy())).then(|| index.join(name));
         for link in flat.into_iter().chain([nested.join(name)]) {
             if std::fs::symlink_metadata(&link).is_err() {
                 let _ = std::os::unix::fs::symlink(&h, &link);

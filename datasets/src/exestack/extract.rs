@@ -18,7 +18,11 @@
 //! read from the preprocessor's line markers; which names the standard headers declare is
 //! computed once per process by preprocessing them with the same compiler.
 //!
-//! A function is rejected, with a reason, when: its definition has a syntax error (`syntax_error`),
+//! Text tree-sitter cannot read between items (an unknown macro, a declaration from a header
+//! stood in for by an empty file) costs only the items that need it or come right after it.
+//!
+//! A function is rejected, with a reason, when: its definition, an item it needs, or the text right
+//! before either has a syntax error (`syntax_error`),
 //! it is variadic (`variadic`), its signature fails the filter (`type_filter`), an out-pointer is
 //! used as an array (`out_pointer_as_array`), it needs a function or variable that is only
 //! declared in the unit, defined in another file (`undefined_reference`), it would redefine
@@ -71,22 +75,15 @@ pub struct Extraction {
     pub rejected: Vec<(String, &'static str)>,
     /// Function definitions in the file itself (candidates + rejected).
     pub functions_seen: usize,
+    /// Places outside function bodies, in the file or its project headers, that tree-sitter could
+    /// not read (an unknown macro such as `hidden int f(void);`, a header stood in for by an empty
+    /// file). The items around them are used; the item right after one is not.
+    pub syntax_errors: usize,
 }
 
 /// Why a file yielded no extraction at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    /// tree-sitter-c found a syntax error outside any function body, in the file or a project
-    /// header, so the file's items cannot be delimited reliably.
-    #[error("{file}: syntax error at line {line} (of the file or one of its project headers) near `{snippet}`")]
-    Syntax {
-        /// The file.
-        file: PathBuf,
-        /// Line of the error in the file it came from.
-        line: usize,
-        /// The start of the unparsable text.
-        snippet: String,
-    },
     /// tree-sitter-c gave no tree.
     #[error("{file}: tree-sitter-c gave no tree: {message}")]
     Parser {
@@ -131,11 +128,11 @@ pub(crate) fn extract_until(
         tu::ParseFailure::Parser(message) => ExtractError::Parser { file: file.to_path_buf(), message },
     })?;
     let (items, errors) = tu::items(&tree, &src);
-    if let Some(e) = errors.iter().find(|e| e.origin != Origin::System) {
-        return Err(ExtractError::Syntax { file: file.to_path_buf(), line: e.line, snippet: e.snippet.clone() });
-    }
     let unit = Unit::new(&src, items, std);
-    let mut out = Extraction::default();
+    let mut out = Extraction {
+        syntax_errors: errors.iter().filter(|e| e.origin != Origin::System).count(),
+        ..Extraction::default()
+    };
     for (index, item) in unit.items.iter().enumerate() {
         if item.origin != Origin::Main || item.node.kind() != "function_definition" {
             continue;
@@ -186,7 +183,7 @@ impl<'s, 't> Unit<'s, 't> {
     /// The candidate for the function defined by item `target`, or why not.
     fn candidate(&self, target: usize, file: &Path, filter: TypeFilter) -> Result<Candidate, &'static str> {
         let item = &self.items[target];
-        if item.node.has_error() {
+        if item.node.has_error() || item.after_error {
             return Err("syntax_error");
         }
         let admitted = type_filter::admit(item.node, self.src, &self.typedefs, filter)?;
@@ -250,7 +247,7 @@ impl<'s, 't> Unit<'s, 't> {
         let mut queue = vec![target];
         while let Some(i) = queue.pop() {
             let item = &self.items[i];
-            if item.node.has_error() {
+            if item.node.has_error() || item.after_error {
                 return Err("syntax_error");
             }
             if item.origin != Origin::System {

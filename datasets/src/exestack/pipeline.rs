@@ -101,6 +101,9 @@ pub struct FileRecord {
     pub message: Option<String>,
     /// Function definitions found.
     pub functions_seen: usize,
+    /// Unreadable places outside function bodies (absent in journals written before it existed).
+    #[serde(default)]
+    pub syntax_errors: usize,
     /// Functions dropped by the type filter (or as unusable), with the reason.
     pub rejected: Vec<(String, String)>,
     /// Functions kept.
@@ -308,6 +311,8 @@ pub fn build(
     )?;
     progress.finish_and_clear();
 
+    stats.header_stand_ins = count_files(&stubs);
+
     // Stage 2: tokens, dedup, ParrotBench — over all candidates in a fixed order.
     let mut selected = Vec::new();
     for f in files {
@@ -320,6 +325,7 @@ pub fn build(
             None => stats.files_ok += 1,
         }
         stats.functions_seen += record.functions_seen;
+        stats.files_with_syntax_errors += usize::from(record.syntax_errors > 0);
         for (_, reason) in &record.rejected {
             *stats.type_filter_dropped.entry(reason.clone()).or_default() += 1;
         }
@@ -454,15 +460,17 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         failure: None,
         message: None,
         functions_seen: 0,
+        syntax_errors: 0,
         rejected: Vec::new(),
         candidates: Vec::new(),
     };
     let mut include_dirs = f.include_dirs.clone();
     include_dirs.push(stubs.join(&f.package));
     let mut result = extract_guarded(f, &include_dirs, config);
-    // Headers that a package's configure step writes (`ngspice/config.h`, `sundials_config.h`,
-    // `xc_version.h`, …) are stood in for by empty files, one at a time, as the paper's pipeline
-    // would have them after configuring; a file that still fails keeps its last reason.
+    // A header the machine lacks (one a configure step writes, `ngspice/config.h`; a library's
+    // that is not installed, `glib.h`) is stood in for by an empty file, one at a time. What
+    // the file then still preprocesses and parses is kept only as far as the extracted function
+    // compiles on its own in the harness; a file that still fails keeps its last reason.
     for _ in 0..MAX_HEADER_STUBS {
         let Some(Err(FileError::Preprocess(PreprocessError::MissingHeader { header, .. }))) = &result else { break };
         if !stub_header(&stubs.join(&f.package), header) {
@@ -473,6 +481,7 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
     match result {
         Some(Ok(x)) => {
             record.functions_seen = x.functions_seen;
+            record.syntax_errors = x.syntax_errors;
             record.rejected = x.rejected.into_iter().map(|(f, r)| (f, r.to_string())).collect();
             record.candidates = x
                 .candidates
@@ -492,8 +501,15 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
     record
 }
 
-/// Configure-generated headers stubbed per file, at most.
-const MAX_HEADER_STUBS: usize = 4;
+/// Files under `dir`, recursively (0 if it does not exist).
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()
+    })
+}
+
+/// Missing headers stood in for per file, at most.
+const MAX_HEADER_STUBS: usize = 8;
 
 /// [`process_file`], with a panic in the parser costing this file only (`None`).
 fn extract_guarded(
@@ -506,22 +522,21 @@ fn extract_guarded(
     std::panic::catch_unwind(run).ok()
 }
 
-/// Writes an empty stand-in for `header` under `dir` when its name says a configure step makes it
-/// (`config` or `version` in the file name) and it is a plain relative path; false otherwise.
+/// Writes an empty stand-in for the missing `header` under `dir` when it is a plain relative
+/// path (no `..`, not absolute) to a `.h` file that is not one of the system's own
+/// ([`SYSTEM_HEADERS`](super::preprocess::SYSTEM_HEADERS)); false otherwise.
 pub fn stub_header(dir: &Path, header: &str) -> bool {
     let rel = Path::new(header);
     let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
-    let name = rel.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let generated = name.ends_with(".h") && (name.contains("config") || name.contains("version"));
-    if !plain || !generated {
+    let system = super::preprocess::SYSTEM_HEADERS.contains(&header);
+    if !plain || system || !header.ends_with(".h") {
         return false;
     }
     let path = dir.join(rel);
     // Another worker may have just written it: then it is there for this retry too.
     path.exists()
         || path.parent().is_some_and(|p| std::fs::create_dir_all(p).is_ok())
-            && std::fs::write(&path, "/* compnet ExeStack: empty stand-in for a configure-generated header */\n")
-                .is_ok()
+            && std::fs::write(&path, "/* compnet ExeStack: empty stand-in for a header this machine lacks */\n").is_ok()
 }
 
 /// Stage 3: runs every program not yet journaled; returns the ids kept (journaled before or now)

@@ -28,6 +28,24 @@ use std::time::{Duration, Instant};
 /// whatever these headers declare is never copied into a candidate.
 pub const STD_HEADERS: &[&str] = &["math.h", "stdlib.h", "string.h", "stdio.h", "stdint.h", "float.h", "limits.h"];
 
+/// The C standard and POSIX headers, whose system copies a file always gets for `#include <…>`.
+/// A package folder that holds one of them (a C library's `include/`, a project's own
+/// `math.h` wrapper) is searched for `#include "…"` only (`-iquote`): C libraries such as musl or
+/// newlib ship headers that need their own generated `bits/` files, and their math code builds
+/// against any libc's `<math.h>`.
+#[rustfmt::skip]
+pub const SYSTEM_HEADERS: &[&str] = &[
+    "assert.h", "complex.h", "ctype.h", "errno.h", "fenv.h", "float.h", "inttypes.h", "limits.h",
+    "locale.h", "math.h", "setjmp.h", "signal.h", "stdarg.h", "stdbool.h", "stddef.h", "stdint.h",
+    "stdio.h", "stdlib.h", "string.h", "strings.h", "tgmath.h", "time.h", "wchar.h", "wctype.h",
+    "unistd.h", "fcntl.h", "memory.h", "malloc.h", "alloca.h", "endian.h", "features.h",
+];
+
+/// Whether `dir` holds a header named like a system one (see [`SYSTEM_HEADERS`]).
+fn shadows_system_headers(dir: &Path) -> bool {
+    SYSTEM_HEADERS.iter().any(|h| dir.join(h).is_file())
+}
+
 /// How files are preprocessed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preprocessor {
@@ -38,7 +56,8 @@ pub struct Preprocessor {
     /// Macros defined with `-D` (default: `NDEBUG`, so `assert` does not drag `__assert_fail`
     /// into candidates; `HAVE_CONFIG_H` is deliberately not defined).
     pub defines: Vec<String>,
-    /// Include directories (`-I`), searched after the file's own folder.
+    /// Include directories (`-I`), searched after the file's own folder; one that holds a system
+    /// header's name is passed as `-iquote` (see [`SYSTEM_HEADERS`]).
     pub include_dirs: Vec<PathBuf>,
     /// Wall time of one compiler call (killed after).
     pub time_limit: Duration,
@@ -191,7 +210,11 @@ impl Preprocessor {
         args.extend(self.defines.iter().map(|d| format!("-D{d}")));
         let own = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         for dir in std::iter::once(own).chain(self.include_dirs.iter().map(PathBuf::as_path)) {
-            args.push(format!("-I{}", dir.display()));
+            if shadows_system_headers(dir) {
+                args.extend(["-iquote".to_string(), dir.display().to_string()]);
+            } else {
+                args.push(format!("-I{}", dir.display()));
+            }
         }
         args
     }

@@ -18,6 +18,12 @@ pub struct BuildStats {
     pub files_ok: usize,
     /// Files dropped, by reason.
     pub files_dropped: BTreeMap<String, usize>,
+    /// Processed files with text outside function bodies that tree-sitter could not read (see
+    /// [`Extraction::syntax_errors`](super::extract::Extraction::syntax_errors)).
+    pub files_with_syntax_errors: usize,
+    /// Headers a file included that the machine lacks, stood in for by empty files (per
+    /// package; `work/stubs/`).
+    pub header_stand_ins: usize,
     /// Function definitions seen in processed files.
     pub functions_seen: usize,
     /// Functions dropped by the type filter, by reason.

@@ -59,13 +59,15 @@ pub(crate) struct Item<'t> {
     pub declares: Vec<(String, Decl)>,
     /// Names used (identifiers, type names, tags), minus its own parameters and locals.
     pub uses: Vec<String>,
+    /// Whether it comes right after text tree-sitter could not read, which may have taken part
+    /// of it (a qualifier, a return type's first word): such an item is never used.
+    pub after_error: bool,
 }
 
-/// A syntax error tree-sitter reported outside function definitions.
+/// A syntax error tree-sitter reported outside function definitions: unreadable text between
+/// items, or a declaration with an error inside.
 pub(crate) struct TopError {
     pub origin: Origin,
-    pub line: usize,
-    pub snippet: String,
 }
 
 /// The preprocessed text, directive lines blanked, with each row's origin.
@@ -175,6 +177,7 @@ pub(crate) fn items<'t>(tree: &'t Tree, src: &Source) -> (Vec<Item<'t>>, Vec<Top
     let mut items = Vec::new();
     let mut errors = Vec::new();
     let mut i = 0;
+    let mut after_error = false;
     while i < children.len() {
         let node = children[i];
         let (origin, line) = src.origin(node.start_position().row);
@@ -188,34 +191,30 @@ pub(crate) fn items<'t>(tree: &'t Tree, src: &Source) -> (Vec<Item<'t>>, Vec<Top
                 }
             }
             "ERROR" => {
-                errors.push(TopError { origin, line, snippet: snippet(src, node) });
+                errors.push(TopError { origin });
+                after_error = true;
                 i += 1;
                 continue;
             }
             _ => {
                 if node.is_missing() {
-                    errors.push(TopError { origin, line, snippet: format!("missing `{}`", node.kind()) });
+                    errors.push(TopError { origin });
+                    after_error = true;
                 }
                 i += 1;
                 continue;
             }
         }
         if node.has_error() && node.kind() != "function_definition" {
-            // A declaration tree-sitter could not read: the items around it are not reliable.
-            errors.push(TopError { origin, line, snippet: snippet(src, node) });
+            errors.push(TopError { origin });
         }
         let declares = declared_names(node, src);
         let uses = used_names(node, src, &declares);
-        items.push(Item { node, start: node.start_byte(), end, origin, line, declares, uses });
+        items.push(Item { node, start: node.start_byte(), end, origin, line, declares, uses, after_error });
+        after_error = node.has_error();
         i += 1;
     }
     (items, errors)
-}
-
-/// The first line of a node's text, at most 80 characters.
-fn snippet(src: &Source, node: Node<'_>) -> String {
-    let text = src.text[node.start_byte()..].lines().next().unwrap_or("").trim();
-    text.chars().take(80).collect()
 }
 
 /// The names a top-level item declares.
