@@ -4,8 +4,9 @@
 # (evenly spaced; the protocol uses 1,024 training pairs of each program), and the scikit-image
 # wheel whose photographs the colour-quantization application uses. Writes .gpu/eval/.
 # Run: ci/gpu-eval-prepare.sh (after `compnet dataset parrot`); then on the GPU machine:
-#   ci/gpu-job.sh eval --device cuda --exestack data/exestack-cpn/test.parquet \
-#     --train data/exestack-cpn/train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache --out $OUT/eval
+#   ci/gpu-eval.sh (with .gpu/exestack/ from ci/gpu-exestack-prepare.sh), or by hand:
+#   ci/gpu-job.sh eval --device cuda --exestack .gpu/exestack/test.parquet \
+#     --train .gpu/exestack/train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache --out $OUT/eval
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu/eval/parrot .gpu/eval/cache

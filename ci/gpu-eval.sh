@@ -2,14 +2,17 @@
 # The full `compnet eval` run, ON the GPU machine from the repository root, within one command's
 # time limit: a short calibration run measures the seconds per finetuning epoch at 100 % data, and
 # the full run gets as many epochs (at most the protocol's 5,000) as fit in BUDGET seconds.
-# Carried: .gpu/compnet.xz, data/exestack-cpn/, .gpu/eval/ (ci/gpu-eval-prepare.sh).
+# Carried: .gpu/compnet.xz, .gpu/exestack/{train,test}.parquet (ci/gpu-exestack-prepare.sh),
+# .gpu/eval/ (ci/gpu-eval-prepare.sh).
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 budget=${BUDGET:-420}
-common=(--device cuda --exestack data/exestack-cpn/test.parquet --train data/exestack-cpn/train.parquet
+common=(--device cuda --checkpoint host-trainer/checkpoints/default --checkpoint host-trainer/checkpoints/wide
+        --exestack .gpu/exestack/test.parquet --train .gpu/exestack/train.parquet
         --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
 ci/gpu-job.sh eval "${common[@]}" --sizes 1 --epochs 200 --baseline-steps 10 --out /tmp/calibration 2>&1 | grep -E "100 %|baseline" | tee "$OUT/calibration.txt"
-secs=$(awk '/100 %:/ {for (i = 1; i <= NF; i++) if ($i == "in") print $(i + 1)}' "$OUT/calibration.txt")
+# One "100 %:" line per CompNet (covering shape) that has programs: their times add up.
+secs=$(awk '/100 %:/ {for (i = 1; i <= NF; i++) if ($i == "in") s += $(i + 1)} END {print s}' "$OUT/calibration.txt")
 epochs=$(python3 -c "print(max(50, min(5000, int(($budget - 90) / (4 * $secs / 200)))))")
 echo "calibration: $secs s for 200 epochs at 100 %; full run: $epochs epochs" | tee -a "$OUT/calibration.txt"
 ci/gpu-job.sh eval "${common[@]}" --epochs "$epochs" --out "$OUT/eval" 2>&1 | grep -v "^|" | tee "$OUT/eval-log.txt"

@@ -106,6 +106,11 @@ for b in r["benchmarks"]:
     for m in methods:
         assert len(b["improvement"][m]) == 5 and all(math.isfinite(v) and v > 0 for v in b["improvement"][m]), (b["name"], m)
         assert all(len(row) == len(b["programs"]) and all(math.isfinite(v) for v in row) for row in b["mean_test"][m])
+parrot = r["benchmarks"][1]
+assert parrot["programs"] == ["fft", "inversek2j", "kmeans", "jpeg"], parrot["programs"]
+families = [(tuple(c["covering"]), c["programs"]) for c in r["config"]["compnets"]]
+assert [f[0] for f in families] == [(18, 32, 32, 8), (64, 32, 32, 64)], families
+assert families[1][1] == ["jpeg"], "jpeg (64 -> 64) is compiled by the wide CompNet"
 for m in methods:
     rows = r["colour"]["by_method"][m]
     assert len(rows) == 5 and all(math.isfinite(v) for row in rows for v in row), m

@@ -46,7 +46,7 @@ impl IoPairs {
     /// Pairs from row-major buffers; fails if the buffers are ragged or hold NaN/inf.
     pub fn new(n_in: usize, n_out: usize, inputs: Vec<f32>, outputs: Vec<f32>) -> Result<Self, IoPairsError> {
         let ragged = IoPairsError::Ragged { n_in, n_out, inputs: inputs.len(), outputs: outputs.len() };
-        if n_in == 0 || n_out == 0 || inputs.len() % n_in != 0 || outputs.len() % n_out != 0 {
+        if n_in == 0 || n_out == 0 || !inputs.len().is_multiple_of(n_in) || !outputs.len().is_multiple_of(n_out) {
             return Err(ragged);
         }
         if inputs.len() / n_in != outputs.len() / n_out {

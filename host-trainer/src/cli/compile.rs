@@ -31,6 +31,18 @@ pub(super) fn default_checkpoint() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints/default"))
 }
 
+/// The shipped CompNets, narrowest covering first: [`default_checkpoint`], then
+/// `checkpoints/wide` (a 64 → 64 covering, for functions such as ParrotBench's jpeg) when present
+/// and `$COMPNET_CHECKPOINT` is not set.
+pub(super) fn shipped_checkpoints() -> Vec<PathBuf> {
+    let mut out = vec![default_checkpoint()];
+    let wide = Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints/wide");
+    if std::env::var_os("COMPNET_CHECKPOINT").is_none() && wide.join("compnet.json").exists() {
+        out.push(wide);
+    }
+    out
+}
+
 #[derive(Debug, Args)]
 pub(super) struct CompileArgs {
     /// The C file.
@@ -41,7 +53,8 @@ pub(super) struct CompileArgs {
     /// Input domain `lo:hi`, the same for every input (the surrogate is trained for it).
     #[arg(long, default_value = "-1:1", allow_hyphen_values = true)]
     domain: String,
-    /// CompNet checkpoint folder; default the shipped one.
+    /// CompNet checkpoint folder; default the first shipped one whose covering shape covers the
+    /// function (`checkpoints/default`, 18 → 8; `checkpoints/wide`, 64 → 64).
     #[arg(long)]
     checkpoint: Option<PathBuf>,
     /// Collect this many I/O pairs through the harness and finetune the compiled surrogate on them.
@@ -112,12 +125,24 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let signature = Signature::from_source(&source, &a.function)
         .with_context(|| format!("function {:?} in {}", a.function, a.file.display()))?;
     let domain = super::parse_domain(&a.domain)?;
-    let ckpt = a.checkpoint.clone().unwrap_or_else(default_checkpoint);
     let device = Device::flex();
+    let (n_in, n_out) = (signature.n_in(), signature.n_out());
 
+    // The given CompNet, or the first shipped one whose covering shape covers the function.
     let load_started = Instant::now();
-    let (net, _) = checkpoint::load_model(&ckpt, &device)
-        .with_context(|| format!("loading the CompNet checkpoint {}", ckpt.display()))?;
+    let mut chosen = None;
+    for ckpt in a.checkpoint.clone().map_or_else(shipped_checkpoints, |c| vec![c]) {
+        let (net, _) = checkpoint::load_model(&ckpt, &device)
+            .with_context(|| format!("loading the CompNet checkpoint {}", ckpt.display()))?;
+        let fits = net.covering().covers(n_in, n_out);
+        if fits || chosen.is_none() {
+            chosen = Some((ckpt, net));
+        }
+        if fits {
+            break;
+        }
+    }
+    let (ckpt, net) = chosen.expect("at least one checkpoint");
     let load_ms = load_started.elapsed().as_secs_f64() * 1e3;
     let started = Instant::now();
     let meta = Metadata {
@@ -128,7 +153,6 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     };
     let domains = vec![domain; signature.n_in()];
     let covering = net.covering().clone();
-    let (n_in, n_out) = (signature.n_in(), signature.n_out());
     // A function outside the covering shape cannot be compiled; with --finetune it is trained
     // from a random start of the same hidden layers instead, so every admitted function works.
     let compiled = if covering.covers(n_in, n_out) || a.finetune == 0 {

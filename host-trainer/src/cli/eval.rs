@@ -16,9 +16,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::programs::{PairSplit, ProgramSet};
+use crate::compnet::{CompNet, CoveringShape};
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
@@ -33,9 +33,11 @@ pub(super) struct EvalArgs {
     /// Few programs, trials and epochs (minutes on a CPU): what CI runs.
     #[arg(long)]
     quick: bool,
-    /// CompNet checkpoint folder; default the shipped one.
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
+    /// CompNet checkpoint folders, repeatable: each program is compiled by the first whose
+    /// covering shape covers it (default: the shipped ones, `default` then `wide`). ExeStack
+    /// programs are sampled from those the first covers.
+    #[arg(long = "checkpoint")]
+    checkpoints: Vec<PathBuf>,
     /// Held-out ExeStack programs (a `test.parquet`: each program's `train` rows are its training
     /// I/O, its `test` rows the test set).
     #[arg(long)]
@@ -46,7 +48,7 @@ pub(super) struct EvalArgs {
     /// Folder of the ParrotBench Parquet files (built if absent).
     #[arg(long, default_value = "data/parrot")]
     parrot_data: PathBuf,
-    /// ParrotBench programs (default all six; quick: fft, inversek2j, kmeans).
+    /// ParrotBench programs (default all six; quick: fft, inversek2j, kmeans, jpeg).
     #[arg(long = "parrot", value_delimiter = ',')]
     parrot: Vec<String>,
     /// ExeStack programs sampled (seeded).
@@ -85,6 +87,20 @@ pub(super) struct EvalArgs {
     seed: u64,
 }
 
+/// A path as the report shows it: relative to the working directory when under it.
+fn shown(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
+
+/// One CompNet of the evaluation and the programs (places in the whole) it compiles.
+struct Family {
+    path: PathBuf,
+    net: CompNet,
+    covering: CoveringShape,
+    members: Vec<usize>,
+}
+
 /// Records grouped by program: `(train rows, test rows)`.
 fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)> {
     let mut order = Vec::new();
@@ -121,9 +137,14 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let device = crate::device::parse(&a.device)?;
-    let ckpt = a.checkpoint.clone().unwrap_or_else(super::compile::default_checkpoint);
-    let (net, config) = checkpoint::load_model(&ckpt, &device)?;
-    let covering = config.covering.clone();
+    let paths = if a.checkpoints.is_empty() { super::compile::shipped_checkpoints() } else { a.checkpoints.clone() };
+    let mut families = Vec::new();
+    for path in paths {
+        let (net, config) = checkpoint::load_model(&path, &device)?;
+        families.push(Family { path, net, covering: config.covering.clone(), members: Vec::new() });
+    }
+    let covering = families[0].covering.clone();
+    let max_tokens = families[0].net.max_tokens();
     let vocabulary = Vocabulary::default();
     let quick = a.quick;
     let trials = a.trials.unwrap_or(if quick { 2 } else { 9 });
@@ -146,14 +167,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 
-    // PTS and FOMAML learn from the training programs' I/O alone.
-    let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, usize::MAX, 256)?;
-    eprintln!("baseline training programs: {}", train_set.describe());
-    let bar = ProgressBar::new(0);
-    let pts = pretrain_shared(&covering, &train_set, &pts_config, &device, &bar)?;
-    let maml = fomaml(&covering, &train_set, &maml_config, &device, &bar)?;
-    bar.finish_and_clear();
-
     let mut benchmarks: Vec<(&str, Vec<BenchProgram>, Vec<(String, String)>)> = Vec::new();
     let mut colour_result = None;
     if let Some(path) = &a.exestack {
@@ -169,7 +182,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 left_out.push((tr.name.clone(), "outside the covering shape".to_owned()));
                 continue;
             }
-            let Some(tokens) = encode(&vocabulary, &tr.source, net.max_tokens()) else { continue };
+            let Some(tokens) = encode(&vocabulary, &tr.source, max_tokens) else { continue };
             let test = te.pairs.select(&evenly(te.pairs.len(), a.test_pairs));
             programs.push(BenchProgram {
                 name: tr.name.clone(),
@@ -186,7 +199,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let names: Vec<String> = if !a.parrot.is_empty() {
         a.parrot.clone()
     } else if quick {
-        vec!["fft".into(), "inversek2j".into(), "kmeans".into()]
+        vec!["fft".into(), "inversek2j".into(), "kmeans".into(), "jpeg".into()]
     } else {
         parrot::programs().iter().map(|p| p.name.to_owned()).collect()
     };
@@ -199,16 +212,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
             }
             let data = parrot::load(&a.parrot_data, program)?;
-            if !covering.covers(program.n_in(), program.n_out()) {
-                left_out.push((
-                    name.clone(),
-                    format!(
-                        "{} → {} is outside the covering shape {:?}",
-                        program.n_in(),
-                        program.n_out(),
-                        covering.widths()
-                    ),
-                ));
+            if !families.iter().any(|f| f.covering.covers(program.n_in(), program.n_out())) {
+                let shapes: Vec<_> = families.iter().map(|f| f.covering.widths()).collect();
+                let why =
+                    format!("{} → {} is outside every covering shape {shapes:?}", program.n_in(), program.n_out());
+                left_out.push((name.clone(), why));
                 continue;
             }
             let mut idx: Vec<usize> = (0..data.train.len()).collect();
@@ -216,7 +224,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             idx.truncate(a.parrot_pairs);
             programs.push(BenchProgram {
                 name: name.clone(),
-                tokens: encode(&vocabulary, program.source, net.max_tokens()).context("ParrotBench source lexes")?,
+                tokens: encode(&vocabulary, program.source, max_tokens).context("ParrotBench source lexes")?,
                 domain: program.domain.to_vec(),
                 train: data.train.select(&idx),
                 test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
@@ -225,20 +233,56 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         benchmarks.push(("ParrotBench", programs, left_out));
     }
 
-    // Every program of both benchmarks, every method and trial of one size: one batched finetuning.
+    // Each program goes to the first CompNet whose covering shape covers it; every program,
+    // method and trial of one CompNet and one size is one batched finetuning.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
-    let inits = Inits { cpn: Inits::generate_cpn(&net, &all, &device)?, pts: pts.clone(), fomaml: maml.clone() };
-    let mut runs = Vec::new();
-    for &size in &a.sizes {
-        let t = Instant::now();
-        runs.extend(run(&all, &covering, &inits, &Method::ALL, size, trials, &finetune_config, a.seed, &device)?);
-        eprintln!(
-            "{:>7}: {} programs × {trials} trials × 4 methods in {:.1} s",
-            format!("{} %", size * 100.0),
-            all.len(),
-            t.elapsed().as_secs_f64()
-        );
+    for (i, p) in all.iter().enumerate() {
+        let f = families.iter().position(|f| f.covering.covers(p.train.n_in(), p.train.n_out()));
+        families[f.expect("programs outside every covering were left out")].members.push(i);
     }
+    let mut family_runs = Vec::new();
+    for family in families.iter().filter(|f| !f.members.is_empty()) {
+        let programs: Vec<BenchProgram> = family.members.iter().map(|&i| all[i].clone()).collect();
+        eprintln!("{}: covering {:?}, {} programs", family.path.display(), family.covering.widths(), programs.len());
+        // PTS and FOMAML learn from the training programs' I/O alone, in this covering shape.
+        let train_set = ProgramSet::load(&a.train, PairSplit::Train, &family.covering, &vocabulary, usize::MAX, 256)?;
+        eprintln!("baseline training programs: {}", train_set.describe());
+        let bar = ProgressBar::new(0);
+        let pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;
+        let fomaml_init = fomaml(&family.covering, &train_set, &maml_config, &device, &bar)?;
+        bar.finish_and_clear();
+        let inits = Inits { cpn: Inits::generate_cpn(&family.net, &programs, &device)?, pts, fomaml: fomaml_init };
+        let mut runs = Vec::new();
+        for &size in &a.sizes {
+            let t = Instant::now();
+            let sized = run(
+                &programs,
+                &family.members,
+                &family.covering,
+                &inits,
+                &Method::ALL,
+                size,
+                trials,
+                &finetune_config,
+                a.seed,
+                &device,
+            )?;
+            runs.extend(sized);
+            eprintln!(
+                "{:>7}: {} programs × {trials} trials × 4 methods in {:.1} s",
+                format!("{} %", size * 100.0),
+                programs.len(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        family_runs.push((family.members.as_slice(), runs));
+    }
+    let runs: Vec<Run> = (0..family_runs[0].1.len())
+        .map(|k| {
+            let parts: Vec<(&[usize], Run)> = family_runs.iter().map(|(m, r)| (*m, r[k].clone())).collect();
+            Run::merge(&parts, all.len())
+        })
+        .collect();
     let mut results = Vec::new();
     let mut offset = 0;
     for (name, programs, left_out) in benchmarks {
@@ -246,7 +290,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         offset = span.end;
         let part: Vec<Run> = runs.iter().map(|r| r.programs(span.clone())).collect();
         if let Some(k) = programs.iter().position(|p| p.name == "kmeans") {
-            colour_result = Some(colour_quantization(&part, k, &programs[k], &covering, &a)?);
+            let family = families.iter().find(|f| f.members.contains(&(span.start + k))).expect("kmeans ran");
+            colour_result = Some(colour_quantization(&part, k, &programs[k], &family.covering, &a)?);
         }
         results.push(summarize(name, &programs, left_out, &a.sizes, &part));
     }
@@ -256,8 +301,13 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         quick,
         config: serde_json::json!({
-            "checkpoint": ckpt.display().to_string(),
+            "checkpoint": shown(&families[0].path),
             "covering": covering.widths(),
+            "compnets": families.iter().map(|f| serde_json::json!({
+                "checkpoint": shown(&f.path),
+                "covering": f.covering.widths(),
+                "programs": f.members.iter().map(|&i| all[i].name.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "trials": trials,
             "exestack_programs": n_exestack,
             "finetune": finetune_config,

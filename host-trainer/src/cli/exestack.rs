@@ -139,6 +139,10 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
         m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
     println!("files          {} ({} processed; dropped: {})", s.files, s.files_ok, reasons(&s.files_dropped));
+    println!(
+        "               {} with unreadable text outside function bodies; {} missing headers stood in for",
+        s.files_with_syntax_errors, s.header_stand_ins
+    );
     println!("functions      {} seen; type filter dropped: {}", s.functions_seen, reasons(&s.type_filter_dropped));
     println!(
         "candidates     {} ({} over the token limit, {} duplicates, {} ParrotBench)",

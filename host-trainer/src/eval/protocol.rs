@@ -81,14 +81,22 @@ impl Inits {
         Ok(out)
     }
 
-    fn params(&self, method: Method, covering: &CoveringShape, program: usize, trial: usize, seed: u64) -> Vec<f32> {
+    /// The start of `program` (its place in these inits) in `trial`; `id` seeds RND.
+    fn params(
+        &self,
+        method: Method,
+        covering: &CoveringShape,
+        (program, id): (usize, usize),
+        trial: usize,
+        seed: u64,
+    ) -> Vec<f32> {
         let n = covering.n_params();
         match method {
             Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
             Method::Pts => self.pts.clone(),
             Method::Fomaml => self.fomaml.clone(),
             Method::Rnd => {
-                covering.random_params(seed ^ ((program as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1))
+                covering.random_params(seed ^ ((id as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1))
             }
         }
     }
@@ -121,6 +129,25 @@ impl Run {
         }
     }
 
+    /// Runs of disjoint program sets (each with the programs' places in the whole) as one run of
+    /// `n` programs; every place must be given once.
+    pub fn merge(parts: &[(&[usize], Run)], n: usize) -> Run {
+        let first = &parts[0].1;
+        let mut test = vec![Vec::new(); n];
+        let mut curves = vec![Vec::new(); n];
+        let mut params = vec![Vec::new(); n];
+        for (places, run) in parts {
+            assert!(run.size == first.size && run.method == first.method, "merging runs of one size and method");
+            for (k, &at) in places.iter().enumerate() {
+                test[at] = run.test[k].clone();
+                curves[at] = run.curves[k].clone();
+                params[at] = run.params[k].clone();
+            }
+        }
+        assert!(test.iter().all(|t| !t.is_empty()), "every program has a run");
+        Run { size: first.size, method: first.method, test, curves, params }
+    }
+
     /// Mean test loss over trials, per program.
     pub fn mean_test(&self) -> Vec<f64> {
         self.test.iter().map(|t| t.iter().sum::<f64>() / t.len().max(1) as f64).collect()
@@ -146,10 +173,13 @@ pub fn trial_split(n: usize, size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
 }
 
 /// Runs every method in `methods` at one size on every program, `trials` times, as one batched
-/// finetuning of `methods × programs × trials` surrogates.
+/// finetuning of `methods × programs × trials` surrogates. `ids` are the programs' places in the
+/// whole evaluation: they seed the trials' subsets and RND, so a program gets the same draws
+/// whichever other programs run beside it.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
+    ids: &[usize],
     covering: &CoveringShape,
     inits: &Inits,
     methods: &[Method],
@@ -159,19 +189,20 @@ pub fn run(
     seed: u64,
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
+    anyhow::ensure!(ids.len() == programs.len(), "{} programs but {} ids", programs.len(), ids.len());
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
     for &method in methods {
-        for (p, program) in programs.iter().enumerate() {
+        for (p, (program, &id)) in programs.iter().zip(ids).enumerate() {
             for t in 0..trials {
                 // The same subsets for every method: methods differ only in where they start.
-                let trial_seed = seed ^ ((p as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
+                let trial_seed = seed ^ ((id as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
                 let (tr, va) = trial_split(program.train.len(), size, trial_seed);
                 train.push(padded(&program.train, &tr, &program.domain, covering));
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
-                init.extend(inits.params(method, covering, p, t, seed));
+                init.extend(inits.params(method, covering, (p, id), t, seed));
                 out_mask.extend(covering.output_mask(program.train.n_out()));
             }
         }
@@ -236,6 +267,22 @@ mod tests {
         assert_eq!((tr.len(), va.len()), (1, 1));
         let (tr, va) = trial_split(1024, 1.0, 1);
         assert_eq!((tr.len(), va.len()), (819, 205));
+    }
+
+    #[test]
+    fn merged_runs_put_each_program_in_its_place() {
+        let part = |progs: &[f64]| Run {
+            size: 0.1,
+            method: Method::Cpn,
+            test: progs.iter().map(|&v| vec![v, v]).collect(),
+            curves: progs.iter().map(|&v| vec![(0, v)]).collect(),
+            params: progs.iter().map(|&v| vec![vec![v as f32]; 2]).collect(),
+        };
+        let (a, b) = ([0usize, 2, 3], [1usize]);
+        let merged = Run::merge(&[(&a, part(&[10.0, 12.0, 13.0])), (&b, part(&[11.0]))], 4);
+        assert_eq!(merged.mean_test(), [10.0, 11.0, 12.0, 13.0]);
+        assert_eq!(merged.curves[1], [(0, 11.0)]);
+        assert_eq!(merged.params[3][1], [13.0]);
     }
 
     #[test]

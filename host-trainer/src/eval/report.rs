@@ -121,6 +121,26 @@ pub fn markdown(r: &EvalReport) -> String {
     s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
           test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
           The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
+    // Several CompNets: each program is compiled (and PTS, FOMAML and RND are run) in the
+    // covering shape of the first that covers it.
+    if let Some(nets) = r.config.get("compnets").and_then(|c| c.as_array()).filter(|c| c.len() > 1) {
+        s += "CompNets, each program with the first whose covering shape covers it:\n\n";
+        for net in nets {
+            let widths: Vec<String> =
+                net["covering"].as_array().map(|w| w.iter().map(|v| v.to_string()).collect()).unwrap_or_default();
+            let programs = net["programs"].as_array().map_or(0, Vec::len);
+            let named: Vec<&str> =
+                net["programs"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).take(6).collect();
+            let more = if programs > named.len() { ", …" } else { "" };
+            s += &format!(
+                "- `{}` ({}): {programs} programs ({}{more})\n",
+                net["checkpoint"].as_str().unwrap_or("?"),
+                widths.join(" → "),
+                named.join(", ")
+            );
+        }
+        s += "\n";
+    }
     for b in &r.benchmarks {
         let paper = if b.name == "ExeStack" { Some(&PAPER_EXESTACK[..]) } else { Some(&PAPER_PARROT[..]) };
         s += &format!("## {} ({} programs)\n\n", b.name, b.programs.len());
