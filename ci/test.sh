@@ -88,6 +88,15 @@ json.dump({"inputs": [[float(v) for v in x.split(",")]], "outputs": [[float(v) f
 print("compile ok:", r["compile_ms"], "ms; test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"])
 PY
 python3 ci/onnx_check.py "$out/compile"
+# jpeg (64 -> 64) is outside the default CompNet's covering: compile picks the shipped wide one.
+$bin compile datasets/programs/jpeg.c --function jpeg --domain 0:1 --test-pairs 64 --out "$out/compile-wide" > /dev/null
+python3 - "$out/compile-wide/jpeg.report.json" <<'PY'
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+assert r["checkpoint"].endswith("checkpoints/wide") and r["topology"] == [64, 32, 32, 64], (r["checkpoint"], r["topology"])
+assert math.isfinite(r["compiled_test_mse"]), r
+print("compile jpeg ok: wide CompNet, test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"])
+PY
 
 step "smoke: compnet eval --quick (report structure, every number finite)"
 $bin dataset synthetic --count 24 --pairs 512 --out "$out/eval-data" --quiet

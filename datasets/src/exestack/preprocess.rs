@@ -30,9 +30,9 @@ pub const STD_HEADERS: &[&str] = &["math.h", "stdlib.h", "string.h", "stdio.h", 
 
 /// The C standard and POSIX headers, whose system copies a file always gets for `#include <…>`.
 /// A package folder that holds one of them (a C library's `include/`, a project's own
-/// `math.h` wrapper) is searched for `#include "…"` only (`-iquote`): C libraries such as musl or
-/// newlib ship headers that need their own generated `bits/` files, and their math code builds
-/// against any libc's `<math.h>`.
+/// `math.h` wrapper) or a folder such as `bits/` ([`SYSTEM_HEADER_FOLDERS`]) is searched for
+/// `#include "…"` only (`-iquote`): C libraries such as musl, newlib or glibc ship headers that
+/// need their own generated files, and their math code builds against any libc's `<math.h>`.
 #[rustfmt::skip]
 pub const SYSTEM_HEADERS: &[&str] = &[
     "assert.h", "complex.h", "ctype.h", "errno.h", "fenv.h", "float.h", "inttypes.h", "limits.h",
@@ -41,9 +41,23 @@ pub const SYSTEM_HEADERS: &[&str] = &[
     "unistd.h", "fcntl.h", "memory.h", "malloc.h", "alloca.h", "endian.h", "features.h",
 ];
 
-/// Whether `dir` holds a header named like a system one (see [`SYSTEM_HEADERS`]).
+/// Folders of the C library's and the kernel's own headers (`<bits/types.h>`, `<sys/cdefs.h>`),
+/// which system headers include from each other: a package folder with one of these (glibc's
+/// `sysdeps/…/bits/`) would hijack them.
+const SYSTEM_HEADER_FOLDERS: &[&str] = &["bits", "sys", "gnu", "asm", "asm-generic", "linux"];
+
+/// Whether `dir` holds a header named like a system one ([`SYSTEM_HEADERS`]) or a folder of the
+/// system's own headers ([`SYSTEM_HEADER_FOLDERS`]); remembered per folder.
 fn shadows_system_headers(dir: &Path) -> bool {
-    SYSTEM_HEADERS.iter().any(|h| dir.join(h).is_file())
+    static SEEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<PathBuf, bool>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(&known) = SEEN.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return known;
+    }
+    let shadows = SYSTEM_HEADERS.iter().any(|h| dir.join(h).is_file())
+        || SYSTEM_HEADER_FOLDERS.iter().any(|f| dir.join(f).is_dir());
+    SEEN.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), shadows);
+    shadows
 }
 
 /// How files are preprocessed.
