@@ -87,12 +87,6 @@ pub(super) struct EvalArgs {
     seed: u64,
 }
 
-/// A path as the report shows it: relative to the working directory when under it.
-fn shown(path: &std::path::Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
-}
-
 /// One CompNet of the evaluation and the programs (places in the whole) it compiles.
 struct Family {
     path: PathBuf,
@@ -301,10 +295,10 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         quick,
         config: serde_json::json!({
-            "checkpoint": shown(&families[0].path),
+            "checkpoint": super::shown(&families[0].path),
             "covering": covering.widths(),
             "compnets": families.iter().map(|f| serde_json::json!({
-                "checkpoint": shown(&f.path),
+                "checkpoint": super::shown(&f.path),
                 "covering": f.covering.widths(),
                 "programs": f.members.iter().map(|&i| all[i].name.clone()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),

@@ -427,3 +427,10 @@ fn fit_command(a: FitArgs) -> anyhow::Result<()> {
     println!("written      {}/{{surrogate.cpn, metrics.csv, loss.png, config.json, report.json}}", out.display());
     Ok(())
 }
+
+/// A path as reports show it: relative to the working directory when under it (the shipped
+/// checkpoints are found through the build's absolute path).
+fn shown(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}

@@ -24,9 +24,11 @@ pub(super) struct ZeroDataArgs {
     /// Folder of the ParrotBench Parquet files.
     #[arg(long, default_value = "data/parrot")]
     parrot_data: PathBuf,
-    /// CompNet checkpoint folder; default the shipped one.
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
+    /// CompNet checkpoint folders, repeatable: held-out programs go to the first; each ParrotBench
+    /// program to the first whose covering shape covers it (default: the shipped ones, `default`
+    /// then `wide`).
+    #[arg(long = "checkpoint")]
+    checkpoints: Vec<PathBuf>,
     /// Random initialisations averaged for RND.
     #[arg(long, default_value_t = 9)]
     trials: u64,
@@ -61,11 +63,16 @@ struct ParrotZeroData {
 pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
     ensure!(!a.data.is_empty() || a.parrot, "give held-out programs with --data FILE, and/or --parrot");
     let device = crate::device::parse(&a.device)?;
-    let ckpt = a.checkpoint.clone().unwrap_or_else(super::compile::default_checkpoint);
-    let (net, config) = checkpoint::load_model(&ckpt, &device)?;
+    let paths = if a.checkpoints.is_empty() { super::compile::shipped_checkpoints() } else { a.checkpoints.clone() };
+    let mut nets = Vec::new();
+    for path in &paths {
+        let (net, config) = checkpoint::load_model(path, &device)?;
+        nets.push((super::shown(path), net, config));
+    }
+    let (ckpt, net, config) = &nets[0];
     let vocabulary = Vocabulary::default();
     let mut report = ZeroDataReport {
-        checkpoint: ckpt.display().to_string(),
+        checkpoint: ckpt.clone(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         trials: a.trials,
         held_out: None,
@@ -78,7 +85,7 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
         eprintln!("held-out   {}", set.describe());
         report.held_out_skipped = set.skipped.clone();
         if !set.is_empty() {
-            let rows = zero_data::compare(&net, &set, &device, a.trials as usize, 0x5eed)?;
+            let rows = zero_data::compare(net, &set, &device, a.trials as usize, 0x5eed)?;
             report.held_out = Some((zero_data::summarize(&rows), rows));
         }
     }
@@ -101,6 +108,10 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
                 split: "test".into(),
                 pairs: data.test.select(&picked),
             };
+            // The first CompNet whose covering shape covers the program (else the first, which
+            // then says why it does not compile it).
+            let (ckpt, net, config) =
+                nets.iter().find(|(_, _, c)| c.covering.covers(program.n_in(), program.n_out())).unwrap_or(&nets[0]);
             let mut set = ProgramSet {
                 n_in: config.covering.n_in,
                 n_out: config.covering.n_out,
@@ -112,13 +123,16 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
             let (row, note) = if set.is_empty() {
                 (None, format!("not compiled: {}", set.skipped.keys().cloned().collect::<Vec<_>>().join(", ")))
             } else {
-                let row = zero_data::compare(&net, &set, &device, a.trials as usize, 0x5eed)?.remove(0);
+                let row = zero_data::compare(net, &set, &device, a.trials as usize, 0x5eed)?.remove(0);
                 let tokens = vocabulary.encode_source(program.source, usize::MAX).map_or(0, |t| t.len());
-                let note = if tokens > config.max_tokens {
-                    format!("{tokens} tokens, first {} read", config.max_tokens)
-                } else {
-                    String::new()
-                };
+                let mut notes = Vec::new();
+                if tokens > config.max_tokens {
+                    notes.push(format!("{tokens} tokens, first {} read", config.max_tokens));
+                }
+                if ckpt != &nets[0].0 {
+                    notes.push(format!("compiled by `{ckpt}` ({:?})", config.covering.widths()));
+                }
+                let note = notes.join("; ");
                 (Some(row), note)
             };
             report.parrot.push(ParrotZeroData { program: program.name, row, note });
