@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full `compnet eval` run, ON the GPU machine from the repository root, within one command's
 # time limit: a short calibration run measures the seconds per finetuning epoch at 100 % data, and
-# the full run gets as many epochs (at most the protocol's 5,000) as fit in BUDGET seconds.
+# the full run gets as many epochs (at most the protocol's 5,000) as fit in BUDGET seconds;
+# EPOCHS=N skips the calibration.
 # Carried: .gpu/compnet.xz, .gpu/exestack/{train,test}.parquet (ci/gpu-exestack-prepare.sh),
 # .gpu/eval/ (ci/gpu-eval-prepare.sh).
 set -euo pipefail
@@ -10,6 +11,11 @@ budget=${BUDGET:-420}
 common=(--device cuda --checkpoint host-trainer/checkpoints/default --checkpoint host-trainer/checkpoints/wide
         --exestack .gpu/exestack/test.parquet --train .gpu/exestack/train.parquet
         --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
+if [ -n "${EPOCHS:-}" ]; then
+  # Given: no calibration (its time includes compiling the kernels on a machine without a cache).
+  ci/gpu-job.sh eval "${common[@]}" --epochs "$EPOCHS" --out "$OUT/eval" 2>&1 | grep -v "^|" | tee "$OUT/eval-log.txt"
+  exit 0
+fi
 ci/gpu-job.sh eval "${common[@]}" --sizes 1 --epochs 200 --baseline-steps 10 --out /tmp/calibration 2>&1 | grep -E "100 %|baseline" | tee "$OUT/calibration.txt"
 # One "100 %:" line per CompNet (covering shape) that has programs: their times add up.
 secs=$(awk '/100 %:/ {for (i = 1; i <= NF; i++) if ($i == "in") s += $(i + 1)} END {print s}' "$OUT/calibration.txt")
