@@ -4,9 +4,10 @@
 #   ci/gpu-train.sh TRAIN_SECONDS [EPOCHS]
 #
 # Carried there: .gpu/compnet.xz (ci/gpu-build.sh), .gpu/exestack/ (ci/gpu-exestack-prepare.sh:
-# the training and validation rows of an ExeStack split), and to continue a run, .gpu/run-RUN/ (the
-# run folder a previous job brought back) and .gpu/cubecl-cache/ (its kernel cache). The synthetic programs are generated there, on
-# all cores, from their seed (the same programs every time). Without EPOCHS, the number of epochs
+# the training and validation rows of an ExeStack split), and to continue a run, .gpu/run-RUN/
+# (the run folder a previous job brought back) and .gpu/cubecl-cache/ (its kernel cache). The
+# synthetic programs are generated there, on all cores, from their seed (the same programs every
+# time). Without EPOCHS, the number of epochs
 # is chosen from the measured speed so that TOTAL_SECONDS (default 900) of training finish the
 # cosine schedule; it is written to $OUT/epochs-RUN.txt, to pass when continuing.
 #

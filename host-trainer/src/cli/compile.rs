@@ -43,6 +43,32 @@ pub(super) fn shipped_checkpoints() -> Vec<PathBuf> {
     out
 }
 
+/// A CompNet loaded from its checkpoint folder.
+pub(super) struct LoadedCompNet {
+    pub path: PathBuf,
+    pub net: crate::compnet::CompNet,
+    pub covering: CoveringShape,
+}
+
+/// The CompNets in `paths` (none given: [`shipped_checkpoints`]), loaded in order of preference:
+/// a function goes to the first that covers it ([`first_covering`]).
+pub(super) fn load_compnets(paths: &[PathBuf], device: &Device) -> anyhow::Result<Vec<LoadedCompNet>> {
+    let paths = if paths.is_empty() { shipped_checkpoints() } else { paths.to_vec() };
+    paths
+        .into_iter()
+        .map(|path| {
+            let (net, config) = checkpoint::load_model(&path, device)
+                .with_context(|| format!("loading the CompNet checkpoint {}", path.display()))?;
+            Ok(LoadedCompNet { path, net, covering: config.covering })
+        })
+        .collect()
+}
+
+/// The first CompNet whose covering shape covers `n_in → n_out`.
+pub(super) fn first_covering(nets: &[LoadedCompNet], n_in: usize, n_out: usize) -> Option<usize> {
+    nets.iter().position(|n| n.covering.covers(n_in, n_out))
+}
+
 #[derive(Debug, Args)]
 pub(super) struct CompileArgs {
     /// The C file.

@@ -16,9 +16,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::compnet::checkpoint;
+use super::compile::{first_covering, load_compnets};
+use crate::compnet::CoveringShape;
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::{CompNet, CoveringShape};
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
@@ -87,14 +87,6 @@ pub(super) struct EvalArgs {
     seed: u64,
 }
 
-/// One CompNet of the evaluation and the programs (places in the whole) it compiles.
-struct Family {
-    path: PathBuf,
-    net: CompNet,
-    covering: CoveringShape,
-    members: Vec<usize>,
-}
-
 /// Records grouped by program: `(train rows, test rows)`.
 fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)> {
     let mut order = Vec::new();
@@ -131,14 +123,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let device = crate::device::parse(&a.device)?;
-    let paths = if a.checkpoints.is_empty() { super::compile::shipped_checkpoints() } else { a.checkpoints.clone() };
-    let mut families = Vec::new();
-    for path in paths {
-        let (net, config) = checkpoint::load_model(&path, &device)?;
-        families.push(Family { path, net, covering: config.covering.clone(), members: Vec::new() });
-    }
-    let covering = families[0].covering.clone();
-    let max_tokens = families[0].net.max_tokens();
+    let nets = load_compnets(&a.checkpoints, &device)?;
+    // members[k]: the programs (places in the whole) CompNet k compiles.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nets.len()];
+    let covering = nets[0].covering.clone();
+    let max_tokens = nets[0].net.max_tokens();
     let vocabulary = Vocabulary::default();
     let quick = a.quick;
     let trials = a.trials.unwrap_or(if quick { 2 } else { 9 });
@@ -206,8 +195,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
             }
             let data = parrot::load(&a.parrot_data, program)?;
-            if !families.iter().any(|f| f.covering.covers(program.n_in(), program.n_out())) {
-                let shapes: Vec<_> = families.iter().map(|f| f.covering.widths()).collect();
+            if first_covering(&nets, program.n_in(), program.n_out()).is_none() {
+                let shapes: Vec<_> = nets.iter().map(|n| n.covering.widths()).collect();
                 let why =
                     format!("{} → {} is outside every covering shape {shapes:?}", program.n_in(), program.n_out());
                 left_out.push((name.clone(), why));
@@ -231,12 +220,12 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     // method and trial of one CompNet and one size is one batched finetuning.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
     for (i, p) in all.iter().enumerate() {
-        let f = families.iter().position(|f| f.covering.covers(p.train.n_in(), p.train.n_out()));
-        families[f.expect("programs outside every covering were left out")].members.push(i);
+        let k = first_covering(&nets, p.train.n_in(), p.train.n_out());
+        members[k.expect("programs outside every covering were left out")].push(i);
     }
     let mut family_runs = Vec::new();
-    for family in families.iter().filter(|f| !f.members.is_empty()) {
-        let programs: Vec<BenchProgram> = family.members.iter().map(|&i| all[i].clone()).collect();
+    for (family, places) in nets.iter().zip(&members).filter(|(_, m)| !m.is_empty()) {
+        let programs: Vec<BenchProgram> = places.iter().map(|&i| all[i].clone()).collect();
         eprintln!("{}: covering {:?}, {} programs", family.path.display(), family.covering.widths(), programs.len());
         // PTS and FOMAML learn from the training programs' I/O alone, in this covering shape.
         let train_set = ProgramSet::load(&a.train, PairSplit::Train, &family.covering, &vocabulary, usize::MAX, 256)?;
@@ -251,7 +240,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             let t = Instant::now();
             let sized = run(
                 &programs,
-                &family.members,
+                places,
                 &family.covering,
                 &inits,
                 &Method::ALL,
@@ -269,7 +258,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 t.elapsed().as_secs_f64()
             );
         }
-        family_runs.push((family.members.as_slice(), runs));
+        family_runs.push((places.as_slice(), runs));
     }
     let runs: Vec<Run> = (0..family_runs[0].1.len())
         .map(|k| {
@@ -284,8 +273,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         offset = span.end;
         let part: Vec<Run> = runs.iter().map(|r| r.programs(span.clone())).collect();
         if let Some(k) = programs.iter().position(|p| p.name == "kmeans") {
-            let family = families.iter().find(|f| f.members.contains(&(span.start + k))).expect("kmeans ran");
-            colour_result = Some(colour_quantization(&part, k, &programs[k], &family.covering, &a)?);
+            let family = members.iter().position(|m| m.contains(&(span.start + k))).expect("kmeans ran");
+            colour_result = Some(colour_quantization(&part, k, &programs[k], &nets[family].covering, &a)?);
         }
         results.push(summarize(name, &programs, left_out, &a.sizes, &part));
     }
@@ -295,12 +284,12 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         quick,
         config: serde_json::json!({
-            "checkpoint": super::shown(&families[0].path),
+            "checkpoint": super::shown(&nets[0].path),
             "covering": covering.widths(),
-            "compnets": families.iter().map(|f| serde_json::json!({
+            "compnets": nets.iter().zip(&members).map(|(f, places)| serde_json::json!({
                 "checkpoint": super::shown(&f.path),
                 "covering": f.covering.widths(),
-                "programs": f.members.iter().map(|&i| all[i].name.clone()).collect::<Vec<_>>(),
+                "programs": places.iter().map(|&i| all[i].name.clone()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "trials": trials,
             "exestack_programs": n_exestack,

@@ -8,8 +8,8 @@ use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::parrot;
 use compnet_datasets::store::ProgramRecord;
 
+use super::compile::{first_covering, load_compnets};
 use crate::artifacts;
-use crate::compnet::checkpoint;
 use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::compnet::zero_data::{self, ZeroDataRow};
 
@@ -63,13 +63,8 @@ struct ParrotZeroData {
 pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
     ensure!(!a.data.is_empty() || a.parrot, "give held-out programs with --data FILE, and/or --parrot");
     let device = crate::device::parse(&a.device)?;
-    let paths = if a.checkpoints.is_empty() { super::compile::shipped_checkpoints() } else { a.checkpoints.clone() };
-    let mut nets = Vec::new();
-    for path in &paths {
-        let (net, config) = checkpoint::load_model(path, &device)?;
-        nets.push((super::shown(path), net, config));
-    }
-    let (ckpt, net, config) = &nets[0];
+    let nets = load_compnets(&a.checkpoints, &device)?;
+    let (ckpt, net, covering) = (super::shown(&nets[0].path), &nets[0].net, &nets[0].covering);
     let vocabulary = Vocabulary::default();
     let mut report = ZeroDataReport {
         checkpoint: ckpt.clone(),
@@ -80,8 +75,7 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
         parrot: Vec::new(),
     };
     if !a.data.is_empty() {
-        let set =
-            ProgramSet::load(&a.data, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
+        let set = ProgramSet::load(&a.data, PairSplit::Test, covering, &vocabulary, net.max_tokens(), a.pairs)?;
         eprintln!("held-out   {}", set.describe());
         report.held_out_skipped = set.skipped.clone();
         if !set.is_empty() {
@@ -110,27 +104,23 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
             };
             // The first CompNet whose covering shape covers the program (else the first, which
             // then says why it does not compile it).
-            let (ckpt, net, config) =
-                nets.iter().find(|(_, _, c)| c.covering.covers(program.n_in(), program.n_out())).unwrap_or(&nets[0]);
-            let mut set = ProgramSet {
-                n_in: config.covering.n_in,
-                n_out: config.covering.n_out,
-                pairs: picked.len(),
-                ..ProgramSet::default()
-            };
+            let k = first_covering(&nets, program.n_in(), program.n_out()).unwrap_or(0);
+            let (net, covering) = (&nets[k].net, &nets[k].covering);
+            let mut set =
+                ProgramSet { n_in: covering.n_in, n_out: covering.n_out, pairs: picked.len(), ..ProgramSet::default() };
             set.truncate_tokens = true;
-            set.push(&record, &config.covering, &vocabulary, config.max_tokens);
+            set.push(&record, covering, &vocabulary, net.max_tokens());
             let (row, note) = if set.is_empty() {
                 (None, format!("not compiled: {}", set.skipped.keys().cloned().collect::<Vec<_>>().join(", ")))
             } else {
                 let row = zero_data::compare(net, &set, &device, a.trials as usize, 0x5eed)?.remove(0);
                 let tokens = vocabulary.encode_source(program.source, usize::MAX).map_or(0, |t| t.len());
                 let mut notes = Vec::new();
-                if tokens > config.max_tokens {
-                    notes.push(format!("{tokens} tokens, first {} read", config.max_tokens));
+                if tokens > net.max_tokens() {
+                    notes.push(format!("{tokens} tokens, first {} read", net.max_tokens()));
                 }
-                if ckpt != &nets[0].0 {
-                    notes.push(format!("compiled by `{ckpt}` ({:?})", config.covering.widths()));
+                if k > 0 {
+                    notes.push(format!("compiled by `{}` ({:?})", super::shown(&nets[k].path), covering.widths()));
                 }
                 let note = notes.join("; ");
                 (Some(row), note)

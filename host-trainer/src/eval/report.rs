@@ -291,15 +291,7 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
             let all = series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite() && *v > 0.0);
             let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
             let (lo, hi) = if lo < hi { (lo * 0.7, hi * 1.4) } else { (1e-6, 1.0) };
-            let mut builder = ChartBuilder::on(area);
-            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels {
-                70
-            } else {
-                5
-            });
-            if labels {
-                builder.caption(format!("{}: test loss vs data", b.name), ("sans-serif", 18));
-            }
+            let mut builder = panel(area, labels, 70, format!("{}: test loss vs data", b.name));
             let k = b.sizes.len().max(2);
             let mut chart = builder.build_cartesian_2d(0f64..(k - 1) as f64, (lo..hi).log_scale())?;
             let sizes = b.sizes.clone();
@@ -337,6 +329,26 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
     })
 }
 
+/// One panel's chart builder: margins, label areas (`y_label_area` wide; slivers when there is
+/// no font to write labels with) and, with labels, the caption.
+fn panel<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    labels: bool,
+    y_label_area: u32,
+    caption: String,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels {
+        y_label_area
+    } else {
+        5
+    });
+    if labels {
+        builder.caption(caption, ("sans-serif", 18));
+    }
+    builder
+}
+
 /// `epochs.png`: training-time improvement (RND's epochs to its final loss ÷ the method's) per
 /// program of each benchmark with at most 12 programs, one bar per method; a missing bar: the
 /// method did not reach the target.
@@ -357,15 +369,7 @@ pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                 (0..b.programs.len()).flat_map(|p| methods.iter().filter_map(move |(m, _)| ratio(*m, p))).collect();
             let hi = values.iter().copied().fold(2.0f64, f64::max) * 1.5;
             let lo = values.iter().copied().fold(0.5f64, f64::min) / 1.5;
-            let mut builder = ChartBuilder::on(area);
-            builder.margin(15).x_label_area_size(if labels { 35 } else { 5 }).y_label_area_size(if labels {
-                60
-            } else {
-                5
-            });
-            if labels {
-                builder.caption(format!("{}: epochs, RND ÷ method", b.name), ("sans-serif", 18));
-            }
+            let mut builder = panel(area, labels, 60, format!("{}: epochs, RND ÷ method", b.name));
             let k = b.programs.len().max(1);
             let mut chart = builder.build_cartesian_2d(0f64..k as f64, (lo..hi).log_scale())?;
             let names = b.programs.clone();
