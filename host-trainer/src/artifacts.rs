@@ -90,7 +90,7 @@ pub fn write_loss_plot(path: &Path, title: &str, history: &[EpochMetrics], best_
         let values = history.iter().flat_map(|h| [h.train_loss, h.val_mse]).filter(|v| *v > 0.0 && v.is_finite());
         let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo < hi { (lo * 0.8, hi * 1.25) } else { (1e-8, 1.0) };
-        let mut builder = ChartBuilder::on(&root);
+        let mut builder = ChartBuilder::on(root);
         builder.margin(20).x_label_area_size(if labels { 40 } else { 5 }).y_label_area_size(if labels {
             80
         } else {

@@ -87,6 +87,9 @@ pub(super) struct EvalArgs {
     seed: u64,
 }
 
+/// Programs left out of a benchmark, with why.
+type LeftOut = Vec<(String, String)>;
+
 /// Records grouped by program: `(train rows, test rows)`.
 fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)> {
     let mut order = Vec::new();
@@ -150,7 +153,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 
-    let mut benchmarks: Vec<(&str, Vec<BenchProgram>, Vec<(String, String)>)> = Vec::new();
+    // (name, programs, programs left out with why)
+    let mut benchmarks: Vec<(&str, Vec<BenchProgram>, LeftOut)> = Vec::new();
     let mut colour_result = None;
     if let Some(path) = &a.exestack {
         let mut programs = Vec::new();

@@ -80,7 +80,7 @@ pub(super) struct SyntheticArgs {
 }
 
 fn config(b: &BuildArgs, filter: TypeFilter) -> anyhow::Result<BuildConfig> {
-    anyhow::ensure!(b.pairs >= 2 && b.pairs % 2 == 0, "--pairs {} must be even and at least 2", b.pairs);
+    anyhow::ensure!(b.pairs >= 2 && b.pairs.is_multiple_of(2), "--pairs {} must be even and at least 2", b.pairs);
     let mut c = BuildConfig { filter, pairs: b.pairs, seed: b.seed, ..BuildConfig::default() };
     if let Some(t) = b.threads {
         anyhow::ensure!(t > 0, "--threads must be positive");

@@ -210,7 +210,7 @@ pub fn markdown(r: &EvalReport) -> String {
         let cell = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}"));
         if b.programs.len() <= 12 {
             for (p, name) in b.programs.iter().enumerate() {
-                let paper = PAPER_EPOCHS.iter().find(|e| &e.0 == name);
+                let paper = PAPER_EPOCHS.iter().find(|e| e.0 == name);
                 s += &format!(
                     "| {name} | {} | {} | {} | {} | {} | {} |\n",
                     cell(ratio(Method::Cpn, p)),
