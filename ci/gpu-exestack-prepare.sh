@@ -1,25 +1,50 @@
 #!/usr/bin/env bash
-# Cuts an ExeStack split (default data/exestack-cpn, from `compnet dataset split`) to what the GPU
-# jobs read, small enough to carry beside the binary (64 MiB in all): .gpu/exestack/
+# Cuts an ExeStack build to what the GPU jobs read, small enough to carry beside the binary
+# (64 MiB in all): .gpu/exestack/
 #   train.parquet  the training programs' `train` rows (CompNet training, PTS, FOMAML read only these)
-#   val.parquet    the held-out programs' `test` rows (CompNet validation reads only these)
-#   test.parquet   the held-out programs, both rows (compnet eval: finetuning and test pairs)
+#   val.parquet    the validation programs' `test` rows (CompNet validation reads only these)
+#   test.parquet   the held-out programs, both rows (compnet eval, compnet zero-data)
 #   programs.txt   the number of training programs (ci/gpu-train.sh sizes its schedule with it)
-# Carry train + val to a training job (ci/gpu-train.sh), train + test to an eval job (ci/gpu-eval.sh).
+#
+#   ci/gpu-exestack-prepare.sh [BUILD]      (default data/exestack)
+#
+# With VAL_PROGRAMS=N (e.g. 100), N programs of the build's training split become the validation
+# set (`compnet dataset split --test-programs N --seed ${VAL_SEED:-7}` of the training file alone),
+# so the held-out programs play no part in choosing a CompNet's epoch; without it the held-out
+# programs validate (the older, flattering choice: docs/compnet.md).
+# Carry train + val to a training job, train + test to an eval job (ci/gpu-eval.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=${1:-data/exestack-cpn}
+src=${1:-data/exestack}
+bin=${COMPNET:-target/debug/compnet}
 mkdir -p .gpu/exestack
-python3 - "$src" <<'PY'
+val_src=$src
+if [ -n "${VAL_PROGRAMS:-}" ]; then
+  # The training file alone as a dataset folder (an empty test file of the same schema), re-split.
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  mkdir -p "$tmp/train-only"
+  cp "$src/train.parquet" "$tmp/train-only/train.parquet"
+  python3 - "$tmp/train-only" <<'PY'
+import sys, pyarrow.parquet as pq
+t = pq.read_table(f"{sys.argv[1]}/train.parquet")
+pq.write_table(t.slice(0, 0), f"{sys.argv[1]}/test.parquet")
+PY
+  "$bin" dataset split "$tmp/train-only" --test-programs "$VAL_PROGRAMS" --seed "${VAL_SEED:-7}" --out "$tmp/split"
+  val_src=$tmp/split
+fi
+python3 - "$src" "$val_src" <<'PY'
 import sys, pyarrow.compute as pc, pyarrow.parquet as pq
-src = sys.argv[1]
-train = pq.read_table(f"{src}/train.parquet")
-test = pq.read_table(f"{src}/test.parquet")
+src, val_src = sys.argv[1], sys.argv[2]
+train = pq.read_table(f"{val_src}/train.parquet")
+val = pq.read_table(f"{val_src}/test.parquet")
+held_out = pq.read_table(f"{src}/test.parquet")
 rows = train.filter(pc.equal(train["split"], "train"))
 pq.write_table(rows, ".gpu/exestack/train.parquet")
-pq.write_table(test.filter(pc.equal(test["split"], "test")), ".gpu/exestack/val.parquet")
-pq.write_table(test, ".gpu/exestack/test.parquet")
+pq.write_table(val.filter(pc.equal(val["split"], "test")), ".gpu/exestack/val.parquet")
+pq.write_table(held_out, ".gpu/exestack/test.parquet")
 open(".gpu/exestack/programs.txt", "w").write(f"{rows.num_rows}\n")
-print(f"{rows.num_rows} training programs, {test.num_rows // 2} held out")
+print(f"{rows.num_rows} training programs, {val.num_rows // 2} validating, "
+      f"{held_out.num_rows // 2} held out")
 PY
 du -sh .gpu/exestack/*

@@ -15,7 +15,9 @@
 # compnet), so that two runs (two covering shapes) can train side by side on one GPU:
 #   SYNTHETIC_ONLY=1 ci/gpu-train.sh 0      # generate the synthetic programs, then stop
 #   RUN=default SKIP_BENCH=1 ci/gpu-train.sh 360 30 & RUN=wide COVERING=64,32,32,64 SKIP_BENCH=1 ci/gpu-train.sh 360 30 & wait
-# SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS).
+# SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS). SYN_COUNT=0 trains on the
+# ExeStack programs alone (no synthetic programs are generated); WARMUP sets the warm-up steps
+# (default 1000).
 # Brings back: log-RUN.txt, bench-*.txt, synthetic-stats.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -33,11 +35,17 @@ $job bench-train --device "${DEVICE:-cuda}" --steps "${BENCH_STEPS:-200}" --warm
 fi
 
 start=$(date +%s)
+synthetic=()
+if [ "${SYN_COUNT:-16000}" = 0 ]; then
+  echo '{"kept": 0}' > "$OUT/synthetic-stats.json"
+else
+  synthetic=(--train "$syn/train.parquet" --train "$syn/test.parquet")
+fi
 # A machine still warm from an earlier job keeps its /tmp: the same seeded programs, already built.
-if [ ! -f "$syn/stats.json" ]; then
+if [ "${SYN_COUNT:-16000}" != 0 ] && [ ! -f "$syn/stats.json" ]; then
   $job dataset synthetic --count "${SYN_COUNT:-16000}" --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
 fi
-cp "$syn/stats.json" "$OUT/synthetic-stats.json"
+[ "${SYN_COUNT:-16000}" = 0 ] || cp "$syn/stats.json" "$OUT/synthetic-stats.json"
 echo "synthetic programs ready: $(( $(date +%s) - start )) s on $(nproc) cores" | tee -a "$log"
 if [ -n "${SYNTHETIC_ONLY:-}" ]; then exit 0; fi
 
@@ -51,7 +59,7 @@ fi
 if [ -z "$epochs" ]; then
   # steps/s of the default shape, programs after filtering ≈ synthetic kept + ExeStack's.
   sps=$(awk '/^steps\/s/ {print $2}' "$OUT/bench-default.txt")
-  kept=$(python3 -c "import json; print(json.load(open('$syn/stats.json'))['kept'])")
+  kept=$(python3 -c "import json; print(json.load(open('$OUT/synthetic-stats.json'))['kept'])")
   real=$(cat .gpu/exestack/programs.txt)
   epochs=$(python3 -c "print(max(1, int($sps * ${TOTAL_SECONDS:-900} / (($kept + $real) / 32))))")
 fi
@@ -60,9 +68,9 @@ echo "training for $seconds s of $epochs epochs ${resume[*]}" | tee -a "$log"
 
 status=0
 $job train --device "${DEVICE:-cuda}" \
-  --train .gpu/exestack/train.parquet --train "$syn/train.parquet" --train "$syn/test.parquet" \
+  --train .gpu/exestack/train.parquet "${synthetic[@]}" \
   --val .gpu/exestack/val.parquet \
-  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup 1000 --time-limit "$seconds" "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
+  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup "${WARMUP:-1000}" --time-limit "$seconds" "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
 tar czf "$OUT/run-$name.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 ls -l "$OUT" | tee -a "$log"
 exit $status

@@ -120,11 +120,14 @@ assert parrot["programs"] == ["fft", "inversek2j", "kmeans", "jpeg"], parrot["pr
 families = [(tuple(c["covering"]), c["programs"]) for c in r["config"]["compnets"]]
 assert [f[0] for f in families] == [(18, 32, 32, 8), (64, 32, 32, 64)], families
 assert families[1][1] == ["jpeg"], "jpeg (64 -> 64) is compiled by the wide CompNet"
+# Quick mode keeps 1,024 training pairs of each ParrotBench program (the full run keeps them all).
+assert r["config"]["parrot_train_pairs"] == {p: 1024 for p in parrot["programs"]}, r["config"]["parrot_train_pairs"]
 for m in methods:
     rows = r["colour"]["by_method"][m]
     assert len(rows) == 5 and all(math.isfinite(v) for row in rows for v in row), m
 md = open(f"{d}/report.md").read()
-for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN"]:
+for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN",
+                "Training pairs per program (100 %): fft 1024"]:
     assert heading in md, heading
 for f in ["loss-vs-size.png", "colour.png"]:
     assert open(f"{d}/{f}", "rb").read()[1:4] == b"PNG", f

@@ -39,8 +39,9 @@ fn fixture_corpus_through_every_stage() {
     let s = run(&out, TypeFilter::Paper);
     eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
 
-    assert_eq!(s.files, 8);
+    assert_eq!(s.files, 10);
     assert_eq!(s.files_dropped.get("missing_header"), Some(&1), "broken.c includes a missing header: {s:?}");
+    assert_eq!(s.files_dropped.get("no_floating_type"), Some(&1), "counter.c is integer code only: {s:?}");
     assert_eq!(s.parrotbench_matches, 1, "the copy of sobel is recognised");
     assert_eq!(s.duplicates, 1, "copies/wave_again.c holds ml_wave reformatted");
     assert_eq!(s.parrotbench_in_train, 0);
@@ -64,11 +65,12 @@ fn fixture_corpus_through_every_stage() {
     kept.sort();
     assert_eq!(
         kept,
-        ["horner", "lc_hypot", "ml_cubic", "ml_gauss", "ml_mix", "ml_smoothstep", "ml_softsign", "ml_wave"],
-        "lc_hypot gets the system <math.h> beside tinylibc's own; ml_gauss gets empty stand-ins"
+        ["horner", "lc_hypot", "ml_cubic", "ml_gauss", "ml_halve", "ml_mix", "ml_smoothstep", "ml_softsign", "ml_wave"],
+        "lc_hypot gets the system <math.h> beside tinylibc's own; ml_gauss gets empty stand-ins; \
+         ml_halve's file passes the prefilter through mathlib.h's typedef"
     );
-    assert_eq!(s.kept, 8);
-    assert_eq!(s.train_programs + s.test_programs, 8);
+    assert_eq!(s.kept, 9);
+    assert_eq!(s.train_programs + s.test_programs, 9);
 
     // The output of a kept function is the real function's: ml_mix(x, y) = 0.3 x + 0.7 y.
     let all: Vec<_> = [BuildPaths::new(&out).train, BuildPaths::new(&out).test]
@@ -99,7 +101,7 @@ for path in sys.argv[1:]:
         let o = Command::new("python3").arg("-c").arg(script).arg(&paths.train).arg(&paths.test).output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let rows: usize = String::from_utf8_lossy(&o.stdout).lines().map(|l| l.trim().parse::<usize>().unwrap()).sum();
-        assert_eq!(rows, 16);
+        assert_eq!(rows, 18);
     } else {
         assert!(std::env::var_os("CI").is_none(), "CI is set but python3 lacks pyarrow");
     }
@@ -139,4 +141,27 @@ fn extended_filter_admits_out_pointers_and_ints() {
     }
     let polar = all.iter().find(|r| r.function == "ml_polar").unwrap();
     assert_eq!((polar.pairs.n_in(), polar.pairs.n_out()), (2, 2));
+}
+
+#[test]
+fn prefilter_skips_only_files_without_floating_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = run(&dir.path().join("with"), TypeFilter::Extended);
+    let out = dir.path().join("without");
+    let fallback = fallback_include_dir(&out.join("work")).unwrap();
+    let files = folder_files(&corpus(), &fallback).unwrap();
+    let config = BuildConfig { prefilter: false, ..config(TypeFilter::Extended) };
+    let without = build(&files, Vec::new(), &out, &config, true).unwrap();
+    // Without it, counter.c is preprocessed and parsed: its two integer functions are seen and
+    // fail the type filter; nothing that passes the filter is lost with it.
+    assert_eq!(without.files_dropped.get("no_floating_type"), None);
+    assert_eq!(without.functions_seen, with.functions_seen + 2, "{without:?}");
+    assert_eq!(without.candidates, with.candidates);
+    for file in ["train.parquet", "test.parquet"] {
+        assert_eq!(
+            read_records(&dir.path().join("with").join(file)).unwrap(),
+            read_records(&out.join(file)).unwrap(),
+            "{file}"
+        );
+    }
 }

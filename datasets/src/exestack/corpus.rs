@@ -53,6 +53,8 @@ pub struct CorpusFile {
     pub path: PathBuf,
     /// Include folders for its preprocessing.
     pub include_dirs: Vec<PathBuf>,
+    /// The package's folder (whose headers the [prefilter](super::prefilter) reads).
+    pub root: PathBuf,
 }
 
 /// A package that could not be fetched or unpacked (the build goes on without it).
@@ -85,6 +87,10 @@ pub enum CorpusError {
 fn never_indexed(name: &str) -> bool {
     name == "config.h" || SYSTEM_HEADERS.contains(&name)
 }
+
+/// The members unpacked from a source tarball: C sources, headers, and the fragments C files
+/// include under other names.
+const UNPACKED_PATTERNS: &[&str] = &["*.c", "*.h", "*.inc", "*.def"];
 
 /// Files larger than this are skipped (generated tables, amalgamations).
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -120,6 +126,7 @@ pub fn folder_files(root: &Path, fallback_include: &Path) -> Result<Vec<CorpusFi
                 package,
                 path,
                 include_dirs,
+                root: pkg_root,
             }
         })
         .collect())
@@ -136,7 +143,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Recursively collects files with extension `ext` of at most [`MAX_FILE_BYTES`].
-fn walk_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+pub(crate) fn walk_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
@@ -344,8 +351,20 @@ fn apt_update(cache: &Path) -> Result<(), CorpusError> {
 }
 
 /// Fetches and unpacks one source package into `cache/pkgs/PACKAGE/src` (skipped when already
-/// there); returns the unpacked root.
+/// there); returns the unpacked root. A failure is remembered in `cache/pkgs/PACKAGE.failed`
+/// (the mirror lacks many tarballs, and asking again costs seconds a package): delete that file
+/// to try again.
 fn fetch_package(cache: &Path, package: &str) -> Result<PathBuf, String> {
+    let failed = cache.join("pkgs").join(format!("{package}.failed"));
+    if let Ok(message) = std::fs::read_to_string(&failed) {
+        return Err(format!("{} (remembered in {})", message.trim(), failed.display()));
+    }
+    fetch_package_now(cache, package).inspect_err(|message| {
+        let _ = std::fs::write(&failed, message);
+    })
+}
+
+fn fetch_package_now(cache: &Path, package: &str) -> Result<PathBuf, String> {
     let dir = cache.join("pkgs").join(package);
     let src = dir.join("src");
     let done = dir.join(".unpacked");
@@ -385,16 +404,25 @@ fn fetch_package(cache: &Path, package: &str) -> Result<PathBuf, String> {
         .or(tarballs.first())
         .ok_or_else(|| "no source tarball in the download".to_owned())?;
     std::fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+    // Only what C files are made of: test data, images and documentation would fill the disk
+    // (a section-wide corpus is thousands of packages).
     let out = Command::new("tar")
         .arg("-xf")
         .arg(tarball)
         .arg("-C")
         .arg(&src)
-        .arg("--no-same-owner")
+        .args(["--no-same-owner", "--wildcards"])
+        .args(UNPACKED_PATTERNS)
         .output()
         .map_err(|e| format!("cannot run tar: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("tar -xf {}: {}", tarball.display(), String::from_utf8_lossy(&out.stderr).trim()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // A pattern no member matches is an error for tar, not for us.
+    let real_errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("Not found in archive") && !l.contains("Exiting with failure status"))
+        .collect();
+    if !out.status.success() && !real_errors.is_empty() {
+        return Err(format!("tar -xf {}: {}", tarball.display(), real_errors.join(" | ")));
     }
     let _ = std::fs::remove_dir_all(&dl);
     std::fs::write(&done, b"").map_err(|e| e.to_string())?;
@@ -439,23 +467,51 @@ fn fetch_upstream_tarball(cache: &Path, package: &str, dl: &Path) -> Result<(), 
     Ok(())
 }
 
-/// Fetches the packages (each at most once per cache) and lists their `.c` files. A package that
-/// fails is reported and skipped.
+/// Fetches the packages (each at most once per cache, `jobs` downloads at a time) and lists their
+/// `.c` files, in the order of `packages`. A package that fails is reported and skipped.
 pub fn debian_files(
     packages: &[String],
     cache: &Path,
     fallback_include: &Path,
+    jobs: usize,
     mut on_package: impl FnMut(&str, Result<usize, &str>),
 ) -> Result<(Vec<CorpusFile>, Vec<PackageFailure>), CorpusError> {
     // apt runs in each package's download folder: every path handed to it must be absolute.
     std::fs::create_dir_all(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
     let cache = &std::path::absolute(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
     apt_update(cache)?;
+    // Downloads wait on the network, not the processor: several run at once. Results are
+    // reported as they arrive but collected in list order, so the corpus order never depends on
+    // which download finished first.
+    let mut fetched: Vec<Option<Result<PathBuf, String>>> = vec![None; packages.len()];
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, packages.len().max(1)) {
+            let (tx, next) = (tx.clone(), &next);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= packages.len() || tx.send((i, fetch_package(cache, &packages[i]))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, result) in rx {
+            if let Err(message) = &result {
+                on_package(&packages[i], Err(message));
+            }
+            fetched[i] = Some(result);
+        }
+    });
     let mut files = Vec::new();
     let mut failures = Vec::new();
-    for package in packages {
-        match fetch_package(cache, package) {
+    for (package, result) in packages.iter().zip(fetched) {
+        match result.unwrap_or_else(|| Err("not fetched".to_owned())) {
             Ok(root) => {
+                let first = files.len();
                 let mut paths = Vec::new();
                 walk(&root, &mut paths);
                 paths.sort();
@@ -470,17 +526,129 @@ pub fn debian_files(
                         id: format!("{package}/{rel}"),
                         path,
                         include_dirs,
+                        root: pkg_root.clone(),
                     });
                 }
-                on_package(package, Ok(files.iter().filter(|f| &f.package == package).count()));
+                on_package(package, Ok(files.len() - first));
             }
-            Err(message) => {
-                on_package(package, Err(&message));
-                failures.push(PackageFailure { package: package.clone(), message });
-            }
+            Err(message) => failures.push(PackageFailure { package: package.clone(), message }),
         }
     }
     Ok((files, failures))
+}
+
+/// What decides which Debian source packages a section-wide corpus takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionQuery {
+    /// Archive sections (`math`, `science`, `sound`, …): a source package is taken when one of
+    /// its binary packages is in one of them.
+    pub sections: Vec<String>,
+    /// Largest upstream tarball taken, in bytes (data-heavy packages hold little code).
+    pub max_tarball_bytes: u64,
+}
+
+/// Build dependencies that mark a package as written in another language than C (its C files,
+/// if any, are bindings): such packages are not fetched for a section-wide corpus.
+const OTHER_LANGUAGE_BUILD_DEPS: &[&str] = &[
+    "dh-python",
+    "python3-all-dev",
+    "default-jdk",
+    "dh-golang",
+    "golang-go",
+    "cargo",
+    "rustc",
+    "ghc",
+    "haskell-devscripts",
+    "ocaml",
+    "dh-ocaml",
+    "mono-devel",
+    "fp-compiler",
+    "nodejs",
+    "dh-r",
+    "gfortran",
+    "libmodule-build-perl",
+];
+
+/// The source packages of the mirror's `Sources` index (through the private apt state under
+/// `cache`) that match `query`: built for some architecture (not `all` alone), with a binary
+/// package in one of the sections, an upstream tarball of at most the size limit, and no build
+/// dependency from [`OTHER_LANGUAGE_BUILD_DEPS`]. Sorted by name, without duplicates.
+pub fn packages_in_sections(cache: &Path, query: &SectionQuery) -> Result<Vec<String>, CorpusError> {
+    std::fs::create_dir_all(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
+    let cache = &std::path::absolute(cache).map_err(|e| CorpusError::Apt(format!("{}: {e}", cache.display())))?;
+    apt_update(cache)?;
+    let run = |args: &[&str], program: &str| -> Result<String, CorpusError> {
+        let mut cmd = Command::new(program);
+        if program == "apt-get" {
+            cmd.args(apt_args(cache));
+        }
+        let out = cmd.args(args).output().map_err(|e| CorpusError::Apt(format!("cannot run {program}: {e}")))?;
+        if !out.status.success() {
+            return Err(CorpusError::Apt(format!(
+                "{program} {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let index_files = run(&["indextargets", "--format", "$(FILENAME)", "Identifier: Sources"], "apt-get")?;
+    let mut picked = std::collections::BTreeSet::new();
+    for file in index_files.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        // apt keeps its lists compressed (lz4, …); its helper reads any of them.
+        let text = run(&["cat-file", file], "/usr/lib/apt/apt-helper")?;
+        for stanza in text.split("\n\n") {
+            if let Some(name) = stanza_matches(stanza, query) {
+                picked.insert(name.to_owned());
+            }
+        }
+    }
+    Ok(picked.into_iter().collect())
+}
+
+/// The package name of a `Sources` stanza that matches `query`.
+fn stanza_matches<'s>(stanza: &'s str, query: &SectionQuery) -> Option<&'s str> {
+    let field = |name: &str| -> Option<String> {
+        let mut lines = stanza.lines().skip_while(|l| !l.starts_with(&format!("{name}:")));
+        let first = lines.next()?.split_once(':')?.1.trim().to_owned();
+        let rest: Vec<&str> = lines.take_while(|l| l.starts_with(' ')).collect();
+        Some(std::iter::once(first.as_str()).chain(rest.iter().map(|l| l.trim())).collect::<Vec<_>>().join("\n"))
+    };
+    let name = stanza.lines().find_map(|l| l.strip_prefix("Package:"))?.trim();
+    if field("Architecture")?.split_whitespace().all(|a| a == "all") {
+        return None;
+    }
+    // Package-List lines: NAME TYPE SECTION PRIORITY …; a section may carry an area (`contrib/math`).
+    let in_section = field("Package-List")?.lines().any(|l| {
+        l.split_whitespace()
+            .nth(2)
+            .is_some_and(|s| query.sections.iter().any(|q| q == s.rsplit('/').next().unwrap_or(s)))
+    });
+    if !in_section {
+        return None;
+    }
+    let deps = [field("Build-Depends"), field("Build-Depends-Arch"), field("Build-Depends-Indep")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(",");
+    let other_language = deps.split([',', '|']).any(|d| {
+        let d = d.trim().split([' ', '(', ':', '[']).next().unwrap_or("");
+        OTHER_LANGUAGE_BUILD_DEPS.contains(&d)
+    });
+    if other_language {
+        return None;
+    }
+    // Checksums-Sha256 lines: HASH SIZE FILE; the upstream tarball is the largest non-Debian one.
+    let tarball = field("Checksums-Sha256")?
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let (_, size, file) = (parts.next()?, parts.next()?.parse::<u64>().ok()?, parts.next()?);
+            (file.contains(".tar.") && !file.contains(".debian.tar.") && !file.ends_with(".asc")).then_some(size)
+        })
+        .max()?;
+    (tarball <= query.max_tarball_bytes).then_some(name)
 }
 
 fn single_subfolder(dir: &Path) -> Option<PathBuf> {
@@ -518,6 +686,27 @@ mod tests {
             "{s}"
         );
         assert!(!s.contains("other.invalid") && !s.contains("a comment"), "{s}");
+    }
+
+    #[test]
+    fn section_query_reads_binary_sections_sizes_and_languages() {
+        let q = SectionQuery { sections: vec!["math".into(), "sound".into()], max_tarball_bytes: 1000 };
+        let stanza = |name: &str, arch: &str, section: &str, deps: &str, size: u32| {
+            format!(
+                "Package: {name}\nBinary: {name}-bin\nArchitecture: {arch}\nBuild-Depends: debhelper-compat (= 13),\n {deps}\n\
+                 Checksums-Sha256:\n aa 20 {name}_1.dsc\n bb {size} {name}_1.orig.tar.gz\n cc 5000 {name}_1.debian.tar.xz\n\
+                 Package-List: \n {name}-bin deb {section} optional arch=any\n lib{name}-dev deb libdevel optional arch=any\n\
+                 Directory: pool/main/x/{name}\nSection: misc"
+            )
+        };
+        assert_eq!(stanza_matches(&stanza("gsl", "any", "math", "gawk", 900), &q), Some("gsl"));
+        assert_eq!(stanza_matches(&stanza("sox", "any all", "contrib/sound", "libmad0-dev", 10), &q), Some("sox"));
+        // Too large, another section, architecture-independent, another language.
+        assert_eq!(stanza_matches(&stanza("big", "any", "math", "gawk", 1001), &q), None);
+        assert_eq!(stanza_matches(&stanza("web", "any", "httpd", "gawk", 10), &q), None);
+        assert_eq!(stanza_matches(&stanza("docs", "all", "math", "gawk", 10), &q), None);
+        assert_eq!(stanza_matches(&stanza("pyx", "any", "math", "dh-python, python3-all-dev", 10), &q), None);
+        assert_eq!(stanza_matches(&stanza("rs", "any", "sound", "cargo:native (>= 0.5)", 10), &q), None);
     }
 
     #[test]

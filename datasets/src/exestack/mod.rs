@@ -2,6 +2,7 @@
 //!
 //! The front half, from one C file to standalone candidate functions:
 //!
+//! * [`prefilter`]: files that name no floating-point type are skipped before preprocessing.
 //! * [`preprocess`]: the system C preprocessor, at most two passes, under a wall-time limit.
 //! * [`extract`]: tree-sitter-c over the preprocessed text; every function definition whose
 //!   signature passes the [`TypeFilter`] becomes a [`Candidate`] carrying exactly the items it
@@ -21,6 +22,7 @@ pub mod corpus;
 pub mod extract;
 pub mod generated;
 pub mod pipeline;
+pub mod prefilter;
 pub mod preprocess;
 pub mod stats;
 mod std_names;

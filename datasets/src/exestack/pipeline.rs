@@ -56,6 +56,9 @@ pub struct BuildConfig {
     pub run_cpu_seconds: f64,
     /// Worker threads (default: available cores).
     pub threads: usize,
+    /// Skip files whose text names no floating-point type before preprocessing them
+    /// ([`prefilter`](super::prefilter)).
+    pub prefilter: bool,
 }
 
 impl Default for BuildConfig {
@@ -73,6 +76,7 @@ impl Default for BuildConfig {
             run_wall_seconds: 5.0,
             run_cpu_seconds: 2.0,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            prefilter: true,
         }
     }
 }
@@ -464,6 +468,14 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         rejected: Vec::new(),
         candidates: Vec::new(),
     };
+    if config.prefilter && !may_define_floating(f) {
+        record.failure = Some("no_floating_type".into());
+        record.message = Some(format!(
+            "{}: names no floating-point type (nor a float/double typedef or macro of its package); not preprocessed",
+            f.id
+        ));
+        return record;
+    }
     let mut include_dirs = f.include_dirs.clone();
     include_dirs.push(stubs.join(&f.package));
     let mut result = extract_guarded(f, &include_dirs, config);
@@ -499,6 +511,13 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         }
     }
     record
+}
+
+/// The [prefilter](super::prefilter) on a file's raw text; a file that cannot be read passes (the
+/// preprocessor then reports why).
+fn may_define_floating(f: &CorpusFile) -> bool {
+    let Ok(bytes) = std::fs::read(&f.path) else { return true };
+    super::prefilter::FloatingNames::of_package(&f.root).may_define_floating(&String::from_utf8_lossy(&bytes))
 }
 
 /// Files under `dir`, recursively (0 if it does not exist).

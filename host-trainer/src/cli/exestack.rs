@@ -45,6 +45,17 @@ pub(super) struct ExestackArgs {
     /// Debian source packages, comma-separated (default: a list of numeric C packages).
     #[arg(long, value_delimiter = ',', conflicts_with = "corpus")]
     packages: Option<Vec<String>>,
+    /// Also every Debian source package with a binary package in these archive sections
+    /// (e.g. `math,science,sound,graphics,video,electronics,hamradio`), after the list above;
+    /// packages of other languages and upstream tarballs over `--max-package-mb` are skipped.
+    #[arg(long, value_delimiter = ',', conflicts_with = "corpus")]
+    sections: Option<Vec<String>>,
+    /// Largest upstream tarball `--sections` takes, in MB.
+    #[arg(long, default_value_t = 40)]
+    max_package_mb: u64,
+    /// Package downloads at a time.
+    #[arg(long, default_value_t = 6)]
+    fetch_jobs: usize,
     /// Where Debian sources and the private apt state are kept.
     #[arg(long, default_value = ".cache/exestack")]
     cache: PathBuf,
@@ -57,6 +68,10 @@ pub(super) struct ExestackArgs {
     /// Longest function kept, in C tokens.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
+    /// Preprocess every file, also those whose text names no floating-point type (see
+    /// docs/exestack.md, "Prefilter").
+    #[arg(long)]
+    no_prefilter: bool,
     /// Seconds of preprocessing and extraction per file before it is dropped.
     #[arg(long, default_value_t = 8.0)]
     file_time_limit: f64,
@@ -96,6 +111,7 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     };
     let mut config = config(&a.build, filter)?;
     config.max_tokens = a.max_tokens;
+    config.prefilter = !a.no_prefilter;
     anyhow::ensure!(a.file_time_limit > 0.0, "--file-time-limit must be positive");
     config.file_time_limit = Duration::from_secs_f64(a.file_time_limit);
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
@@ -104,10 +120,20 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     let (files, failures) = match &a.corpus {
         Some(dir) => (corpus::folder_files(dir, &fallback)?, Vec::new()),
         None => {
-            let packages: Vec<String> =
+            let mut packages: Vec<String> =
                 a.packages.clone().unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
+            if let Some(sections) = &a.sections {
+                let query =
+                    corpus::SectionQuery { sections: sections.clone(), max_tarball_bytes: a.max_package_mb << 20 };
+                let more = corpus::packages_in_sections(&a.cache, &query)
+                    .with_context(|| format!("listing the packages of sections {}", sections.join(",")))?;
+                eprintln!("sections {}: {} source packages", sections.join(","), more.len());
+                let listed: std::collections::HashSet<String> = packages.iter().cloned().collect();
+                packages.extend(more.into_iter().filter(|p| !listed.contains(p)));
+            }
+            anyhow::ensure!(a.fetch_jobs > 0, "--fetch-jobs must be positive");
             eprintln!("fetching {} Debian source packages into {}", packages.len(), a.cache.display());
-            corpus::debian_files(&packages, &a.cache, &fallback, |p, r| match r {
+            corpus::debian_files(&packages, &a.cache, &fallback, a.fetch_jobs, |p, r| match r {
                 Ok(n) if !a.build.quiet => eprintln!("  {p:<20} {n} C files"),
                 Err(e) => eprintln!("  {p:<20} skipped: {e}"),
                 _ => {}

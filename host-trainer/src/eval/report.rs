@@ -148,6 +148,16 @@ pub fn markdown(r: &EvalReport) -> String {
             let l: Vec<String> = b.left_out.iter().map(|(n, w)| format!("{n} ({w})")).collect();
             s += &format!("Left out: {}.\n\n", l.join("; "));
         }
+        // The data sizes are shares of each program's whole training set.
+        if let Some(pairs) =
+            r.config.get("parrot_train_pairs").and_then(|p| p.as_object()).filter(|_| b.name == "ParrotBench")
+        {
+            let listed: Vec<String> =
+                pairs.iter().map(|(name, n)| format!("{name} {}", n.as_u64().unwrap_or(0))).collect();
+            if !listed.is_empty() {
+                s += &format!("Training pairs per program (100 %): {}.\n\n", listed.join(", "));
+            }
+        }
         s += "| data | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
         for (k, &size) in b.sizes.iter().enumerate() {
             let ours = |m: Method| b.improvement.get(m.name()).map_or(f64::NAN, |v| v[k]);
