@@ -8,13 +8,26 @@
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 budget=${BUDGET:-420}
-common=(--device cuda --checkpoint host-trainer/checkpoints/default --checkpoint host-trainer/checkpoints/wide
-        --exestack .gpu/exestack/test.parquet --train .gpu/exestack/train.parquet
-        --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
+base=(--device cuda --checkpoint host-trainer/checkpoints/default --checkpoint host-trainer/checkpoints/wide
+      --train .gpu/exestack/train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
+common=("${base[@]}" --exestack .gpu/exestack/test.parquet)
 if [ -n "${EPOCHS:-}" ]; then
   # Given: no calibration (its time includes compiling the kernels on a machine without a cache).
-  ci/gpu-job.sh eval "${common[@]}" --epochs "$EPOCHS" --out "$OUT/eval" 2>&1 | grep -v "^|" | tee "$OUT/eval-log.txt"
-  exit 0
+  # The two benchmarks run side by side (per-epoch launch overhead, not the GPU, bounds each); here
+  # `compnet eval --report-from A --report-from B --out DIR` makes them one report (and draws the
+  # plots: the GPU machine has no fonts).
+  ci/gpu-job.sh eval "${common[@]}" --no-parrot --epochs "$EPOCHS" --out /tmp/eval-exestack > "$OUT/eval-exestack-log.txt" 2>&1 &
+  exestack=$!
+  ci/gpu-job.sh eval "${base[@]}" --epochs "$EPOCHS" --out /tmp/eval-parrot > "$OUT/eval-parrot-log.txt" 2>&1 &
+  parrot=$!
+  status=0
+  wait $exestack || status=$?
+  wait $parrot || status=$?
+  cp /tmp/eval-exestack/results.json "$OUT/results-exestack.json" || true
+  cp /tmp/eval-parrot/results.json "$OUT/results-parrot.json" || true
+  grep -v "^|" "$OUT/eval-exestack-log.txt" | tail -30
+  grep -v "^|" "$OUT/eval-parrot-log.txt" | tail -30
+  exit $status
 fi
 ci/gpu-job.sh eval "${common[@]}" --sizes 1 --epochs 200 --baseline-steps 10 --out /tmp/calibration 2>&1 | grep -E "100 %|baseline" | tee "$OUT/calibration.txt"
 # One "100 %:" line per CompNet (covering shape) that has programs: their times add up.

@@ -17,7 +17,7 @@
 #   RUN=default SKIP_BENCH=1 ci/gpu-train.sh 360 30 & RUN=wide COVERING=64,32,32,64 SKIP_BENCH=1 ci/gpu-train.sh 360 30 & wait
 # SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS). SYN_COUNT=0 trains on the
 # ExeStack programs alone (no synthetic programs are generated); WARMUP sets the warm-up steps
-# (default 1000).
+# (default 1000); TRAIN_ARGS adds `compnet train` flags (e.g. "--dropout 0.1").
 # Brings back: log-RUN.txt, bench-*.txt, synthetic-stats.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -70,7 +70,7 @@ status=0
 $job train --device "${DEVICE:-cuda}" \
   --train .gpu/exestack/train.parquet "${synthetic[@]}" \
   --val .gpu/exestack/val.parquet \
-  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup "${WARMUP:-1000}" --time-limit "$seconds" "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
+  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup "${WARMUP:-1000}" --time-limit "$seconds" ${TRAIN_ARGS:-} "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
 tar czf "$OUT/run-$name.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 ls -l "$OUT" | tee -a "$log"
 exit $status

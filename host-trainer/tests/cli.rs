@@ -53,11 +53,15 @@ fn function_missing_from_source_or_unsupported_signature() {
 fn bad_flags_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("f.c"), "float f(float x) { return x * x; }\n").unwrap();
+    std::fs::write(dir.path().join("comments.txt"), "# no packages\n\n").unwrap();
     for (args, needle) in [
         (&["fit", "--source", "f.c", "--function", "f", "--domain", "3:1"][..], "lo < hi"),
         (&["fit", "--source", "f.c", "--function", "f", "--device", "tpu"][..], "unknown device"),
         (&["fit", "--source", "f.c", "--function", "f", "--activation", "swish", "--pairs", "64"][..], "swish"),
         (&["fit"][..], "--program"),
+        (&["dataset", "exestack", "--packages-file", "no/such/list.txt"][..], "no/such/list.txt"),
+        (&["dataset", "exestack", "--packages-file", "comments.txt"][..], "the package list is empty"),
+        (&["train", "--train", "t.parquet", "--val", "v.parquet", "--dropout", "1.5"][..], "dropout"),
     ] {
         let (ok, err) = compnet(args, dir.path());
         assert!(!ok, "{args:?} succeeded");

@@ -484,28 +484,19 @@ pub fn debian_files(
     // reported as they arrive but collected in list order, so the corpus order never depends on
     // which download finished first.
     let mut fetched: Vec<Option<Result<PathBuf, String>>> = vec![None; packages.len()];
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, packages.len().max(1)) {
-            let (tx, next) = (tx.clone(), &next);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= packages.len() || tx.send((i, fetch_package(cache, &packages[i]))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (i, result) in rx {
+    let all_reported = super::pipeline::parallel(
+        packages,
+        jobs,
+        |package| fetch_package(cache, package),
+        |i, result| -> Result<(), std::convert::Infallible> {
             if let Err(message) = &result {
                 on_package(&packages[i], Err(message));
             }
             fetched[i] = Some(result);
-        }
-    });
+            Ok(())
+        },
+    );
+    let Ok(()) = all_reported;
     let mut files = Vec::new();
     let mut failures = Vec::new();
     for (package, result) in packages.iter().zip(fetched) {

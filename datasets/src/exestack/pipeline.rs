@@ -163,13 +163,14 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
 }
 
 /// Runs `work` on every item with `threads` workers; `done(index, result)` is called on the calling
-/// thread as results arrive (journals are written there, by one writer).
-pub(crate) fn parallel<T: Sync, R: Send>(
+/// thread as results arrive (journals are written there, by one writer). The first error of
+/// `done` stops handing out work and is returned.
+pub(crate) fn parallel<T: Sync, R: Send, E>(
     items: &[T],
     threads: usize,
     work: impl Fn(&T) -> R + Sync,
-    mut done: impl FnMut(usize, R) -> Result<(), BuildError>,
-) -> Result<(), BuildError> {
+    mut done: impl FnMut(usize, R) -> Result<(), E>,
+) -> Result<(), E> {
     let next = AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|s| {
@@ -306,7 +307,7 @@ pub fn build(
         &todo,
         config.threads,
         |f| file_record(f, config, &stubs),
-        |_, record| {
+        |_, record| -> Result<(), BuildError> {
             j.append(&record).map_err(io_err(&files_journal))?;
             progress.inc(1);
             done.insert(record.file.clone(), record);
@@ -601,7 +602,7 @@ fn run_harness(
                 .map_err(|_| ("internal".to_owned(), "the harness panicked".to_owned()))?
                 .map_err(|r| (r.reason().to_owned(), r.to_string()))
         },
-        |i, result| {
+        |i, result| -> Result<(), BuildError> {
             let p = todo[i];
             let record = match result {
                 Ok(pairs) => {

@@ -27,9 +27,11 @@ use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
-    /// Only redraw `report.md` and the plots into --out from an earlier run's `results.json`.
+    /// Only redraw `report.md` and the plots into --out from an earlier run's `results.json`;
+    /// repeatable: runs of disjoint benchmarks (`--no-parrot`, and one without `--exestack`, run
+    /// side by side) become one report.
     #[arg(long)]
-    report_from: Option<PathBuf>,
+    report_from: Vec<PathBuf>,
     /// Few programs, trials and epochs (minutes on a CPU): what CI runs.
     #[arg(long)]
     quick: bool,
@@ -49,8 +51,11 @@ pub(super) struct EvalArgs {
     #[arg(long, default_value = "data/parrot")]
     parrot_data: PathBuf,
     /// ParrotBench programs (default all six; quick: fft, inversek2j, kmeans, jpeg).
-    #[arg(long = "parrot", value_delimiter = ',')]
+    #[arg(long = "parrot", value_delimiter = ',', conflicts_with = "no_parrot")]
     parrot: Vec<String>,
+    /// No ParrotBench programs (an ExeStack-only run).
+    #[arg(long)]
+    no_parrot: bool,
     /// ExeStack programs sampled (seeded).
     #[arg(long)]
     programs: Option<usize>,
@@ -117,10 +122,16 @@ fn evenly(n: usize, k: usize) -> Vec<usize> {
 }
 
 pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
-    if let Some(path) = &a.report_from {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let r: EvalReport =
-            serde_json::from_str(&text).with_context(|| format!("{} is not an eval results file", path.display()))?;
+    if !a.report_from.is_empty() {
+        let mut reports = Vec::new();
+        for path in &a.report_from {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            reports.push(
+                serde_json::from_str::<EvalReport>(&text)
+                    .with_context(|| format!("{} is not an eval results file", path.display()))?,
+            );
+        }
+        let r = report::merge(reports)?;
         print!("{}", report::write(&a.out, &r)?);
         return Ok(());
     }
@@ -183,7 +194,9 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         benchmarks.push(("ExeStack", programs, left_out));
     }
 
-    let names: Vec<String> = if !a.parrot.is_empty() {
+    let names: Vec<String> = if a.no_parrot {
+        Vec::new()
+    } else if !a.parrot.is_empty() {
         a.parrot.clone()
     } else if quick {
         vec!["fft".into(), "inversek2j".into(), "kmeans".into(), "jpeg".into()]
@@ -228,6 +241,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     // Each program goes to the first CompNet whose covering shape covers it; every program,
     // method and trial of one CompNet and one size is one batched finetuning.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
+    // bench_of[place]: which benchmark the program at that place belongs to.
+    let bench_of: Vec<usize> = benchmarks.iter().enumerate().flat_map(|(k, b)| std::iter::repeat_n(k, b.1.len())).collect();
     let parrot_train_pairs: std::collections::BTreeMap<String, usize> = benchmarks
         .iter()
         .filter(|b| b.0 == "ParrotBench")
@@ -248,16 +263,18 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;
         let fomaml_init = fomaml(&family.covering, &train_set, &maml_config, &device, &bar)?;
         bar.finish_and_clear();
-        // Programs with training sets of one size finetune in one batch, so none is padded to
-        // another's size (ParrotBench's sobel has 262,144 training pairs, an ExeStack program 1,024).
+        // Each benchmark's programs finetune in one batch, so an ExeStack program (1,024 training
+        // pairs) is not padded to ParrotBench's sizes (sobel: 262,144).
         let mut batches: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (i, p) in programs.iter().enumerate() {
-            match batches.iter_mut().find(|(n, _)| *n == p.train.len()) {
-                Some((_, b)) => b.push(i),
-                None => batches.push((p.train.len(), vec![i])),
+        for (i, &place) in places.iter().enumerate() {
+            let bench = bench_of[place];
+            match batches.iter_mut().find(|(b, _)| *b == bench) {
+                Some((_, members)) => members.push(i),
+                None => batches.push((bench, vec![i])),
             }
         }
-        for (pairs, batch) in batches {
+        for (_, batch) in batches {
+            let pairs = batch.iter().map(|&i| programs[i].train.len()).max().unwrap_or(0);
             let batch_programs: Vec<BenchProgram> = batch.iter().map(|&i| programs[i].clone()).collect();
             let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
             let inits = Inits {
@@ -282,7 +299,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 )?;
                 runs.extend(sized);
                 eprintln!(
-                    "{:>7}: {} programs of {pairs} training pairs × {trials} trials × 4 methods in {:.1} s",
+                    "{:>7}: {} programs of up to {pairs} training pairs × {trials} trials × 4 methods in {:.1} s",
                     format!("{} %", size * 100.0),
                     batch_programs.len(),
                     t.elapsed().as_secs_f64()

@@ -45,6 +45,10 @@ pub(super) struct ExestackArgs {
     /// Debian source packages, comma-separated (default: a list of numeric C packages).
     #[arg(long, value_delimiter = ',', conflicts_with = "corpus")]
     packages: Option<Vec<String>>,
+    /// Debian source packages, one per line, in corpus order (`#` starts a comment): a list too
+    /// long for the command line, such as the packages a section-wide build processed.
+    #[arg(long, conflicts_with_all = ["corpus", "packages"])]
+    packages_file: Option<PathBuf>,
     /// Also every Debian source package with a binary package in these archive sections
     /// (e.g. `math,science,sound,graphics,video,electronics,hamradio`), after the list above;
     /// packages of other languages and upstream tarballs over `--max-package-mb` are skipped.
@@ -120,8 +124,20 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     let (files, failures) = match &a.corpus {
         Some(dir) => (corpus::folder_files(dir, &fallback)?, Vec::new()),
         None => {
+            let listed = match &a.packages_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read the package list {}", path.display()))?
+                        .lines()
+                        .map(|l| l.split('#').next().unwrap_or("").trim().to_owned())
+                        .filter(|l| !l.is_empty())
+                        .collect::<Vec<_>>(),
+                ),
+                None => a.packages.clone(),
+            };
             let mut packages: Vec<String> =
-                a.packages.clone().unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
+                listed.unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
+            anyhow::ensure!(!packages.is_empty(), "the package list is empty");
             if let Some(sections) = &a.sections {
                 let query =
                     corpus::SectionQuery { sections: sections.clone(), max_tarball_bytes: a.max_package_mb << 20 };

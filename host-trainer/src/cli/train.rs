@@ -50,6 +50,9 @@ pub(super) struct TrainArgs {
     /// Feed-forward width (BERT-Tiny: 512).
     #[arg(long, default_value_t = 512)]
     d_ff: usize,
+    /// Encoder dropout while training (BERT uses 0.1; generation never drops).
+    #[arg(long, default_value_t = 0.0)]
+    dropout: f64,
     /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
@@ -109,6 +112,7 @@ struct TrainSummary<'a> {
 }
 
 pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
+    anyhow::ensure!((0.0..1.0).contains(&a.dropout), "--dropout {} must be in [0, 1)", a.dropout);
     let device = crate::device::parse(&a.device)?;
     let covering = CoveringShape::parse(&a.covering, &a.activation)?;
     let vocabulary = Vocabulary::default();
@@ -120,6 +124,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         n_heads: a.heads,
         d_ff: a.d_ff,
         covering: covering.clone(),
+        dropout: a.dropout,
     };
     let config = TrainConfig {
         model,

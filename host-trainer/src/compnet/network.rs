@@ -30,12 +30,16 @@ pub struct CompNetConfig {
     pub d_ff: usize,
     /// The surrogate shape the head emits.
     pub covering: CoveringShape,
+    /// Dropout in the encoder's attention and feed-forward blocks while training (0 in
+    /// checkpoints written before it existed); generation never drops.
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 impl CompNetConfig {
     /// BERT-Tiny's encoder size (2 layers, width 128, 2 heads, feed-forward 512).
     pub fn bert_tiny(vocab: usize, covering: CoveringShape) -> Self {
-        Self { vocab, max_tokens: 512, d_model: 128, n_layers: 2, n_heads: 2, d_ff: 512, covering }
+        Self { vocab, max_tokens: 512, d_model: 128, n_layers: 2, n_heads: 2, d_ff: 512, covering, dropout: 0.0 }
     }
 
     /// A fresh CompNet: encoder with burn's initialisation, parameter head initialised so that
@@ -48,6 +52,7 @@ impl CompNetConfig {
             self.d_model,
             self.n_heads
         );
+        anyhow::ensure!((0.0..1.0).contains(&self.dropout), "dropout {} is not in [0, 1)", self.dropout);
         self.covering.hidden_activation()?;
         let n_params = self.covering.n_params();
         let mut head = LinearConfig::new(self.d_model, n_params).init(device);
@@ -62,7 +67,7 @@ impl CompNetConfig {
             positions: EmbeddingConfig::new(self.max_tokens, self.d_model).init(device),
             embedding_norm: LayerNormConfig::new(self.d_model).init(device),
             encoder: TransformerEncoderConfig::new(self.d_model, self.d_ff, self.n_heads, self.n_layers)
-                .with_dropout(0.0)
+                .with_dropout(self.dropout)
                 .with_norm_first(true)
                 .init(device),
             pooled_norm: LayerNormConfig::new(self.d_model).init(device),
@@ -197,6 +202,7 @@ mod tests {
             n_heads: 2,
             d_ff: 32,
             covering: CoveringShape { n_in: 3, hidden: vec![4], n_out: 2, activation: "sigmoid".into() },
+            dropout: 0.0,
         }
     }
 

@@ -80,6 +80,54 @@ pub struct EvalReport {
     pub seconds: f64,
 }
 
+/// Runs over disjoint benchmarks (run side by side, e.g. one with `--no-parrot` and one without
+/// `--exestack`) as one report: benchmarks in the given order, the colour application from the
+/// run that has it, the CompNets' program lists joined, the longest wall time.
+pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
+    anyhow::ensure!(!reports.is_empty(), "no results to report");
+    let mut merged = reports.remove(0);
+    merged.command = shown_command(&merged.command);
+    for r in reports {
+        for b in r.benchmarks {
+            anyhow::ensure!(
+                merged.benchmarks.iter().all(|m| m.name != b.name),
+                "benchmark {} is in two of the results files",
+                b.name
+            );
+            anyhow::ensure!(
+                merged.benchmarks.first().is_none_or(|m| m.sizes == b.sizes),
+                "the results files were run with different data sizes"
+            );
+            merged.benchmarks.push(b);
+        }
+        merged.colour = merged.colour.or(r.colour);
+        merged.command = format!("{} & {}", shown_command(&merged.command), shown_command(&r.command));
+        merged.quick |= r.quick;
+        merged.seconds = merged.seconds.max(r.seconds);
+        if let (Some(mine), Some(theirs)) =
+            (merged.config.get_mut("compnets").and_then(|c| c.as_array_mut()), r.config.get("compnets").and_then(|c| c.as_array()))
+        {
+            for net in theirs {
+                match mine.iter_mut().find(|m| m["checkpoint"] == net["checkpoint"]) {
+                    Some(m) => {
+                        let more = net["programs"].as_array().cloned().unwrap_or_default();
+                        if let Some(list) = m["programs"].as_array_mut() {
+                            list.extend(more);
+                        }
+                    }
+                    None => mine.push(net.clone()),
+                }
+            }
+        }
+        let key = "parrot_train_pairs";
+        let empty = merged.config.get(key).is_none_or(|v| v.as_object().is_none_or(|o| o.is_empty()));
+        if let (true, Some(v)) = (empty, r.config.get(key)) {
+            merged.config[key] = v.clone();
+        }
+    }
+    Ok(merged)
+}
+
 fn size_label(s: f64) -> String {
     format!("{} %", s * 100.0)
 }
@@ -107,13 +155,17 @@ pub fn write(dir: &Path, r: &EvalReport) -> anyhow::Result<String> {
 }
 
 /// The Markdown report.
+/// A command line with the binary's path (where it ran, not how to run it) shown as `compnet`.
+fn shown_command(command: &str) -> String {
+    match command.split_once(' ') {
+        Some((bin, rest)) if bin.ends_with("compnet") => format!("compnet {rest}"),
+        _ => command.to_owned(),
+    }
+}
+
 pub fn markdown(r: &EvalReport) -> String {
     let mut s = String::from("# compnet eval: CompNet against RND, PTS and FOMAML\n\n");
-    // The binary's path says where it ran, not how to run it: show it as `compnet`.
-    let command = match r.command.split_once(' ') {
-        Some((bin, rest)) if bin.ends_with("compnet") => format!("compnet {rest}"),
-        _ => r.command.clone(),
-    };
+    let command = shown_command(&r.command);
     s += &format!(
         "Reproduce: `{command}`{}.\n\n",
         if r.quick { " (quick mode: few programs, trials and epochs)" } else { "" }
@@ -424,4 +476,51 @@ pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, command: &str, programs: &[&str], colour: bool) -> EvalReport {
+        let per_size = |v: f64| vec![v; 2];
+        EvalReport {
+            command: command.into(),
+            quick: false,
+            config: serde_json::json!({
+                "compnets": [{"checkpoint": "ck/default", "covering": [18, 32, 32, 8], "programs": programs}],
+                "parrot_train_pairs": if name == "ParrotBench" { serde_json::json!({"fft": 32768}) } else { serde_json::json!({}) },
+            }),
+            benchmarks: vec![BenchmarkResult {
+                name: name.into(),
+                programs: programs.iter().map(|p| p.to_string()).collect(),
+                left_out: Vec::new(),
+                sizes: vec![0.0, 1.0],
+                mean_test: BTreeMap::from([("CPN".to_owned(), vec![per_size(0.5); 2])]),
+                improvement: BTreeMap::from([("CPN".to_owned(), per_size(2.0))]),
+                epochs_to_target: BTreeMap::new(),
+            }],
+            colour: colour.then(|| ColourResult { images: Vec::new(), by_method: BTreeMap::new() }),
+            seconds: if colour { 300.0 } else { 200.0 },
+        }
+    }
+
+    #[test]
+    fn runs_of_disjoint_benchmarks_merge_into_one_report() {
+        let exestack = report("ExeStack", "/tmp/x/compnet eval --no-parrot", &["a.c:f", "b.c:g"], false);
+        let parrot = report("ParrotBench", "/tmp/x/compnet eval --parrot fft", &["fft"], true);
+        let m = merge(vec![exestack.clone(), parrot.clone()]).unwrap();
+        let names: Vec<&str> = m.benchmarks.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["ExeStack", "ParrotBench"]);
+        assert_eq!(m.command, "compnet eval --no-parrot & compnet eval --parrot fft");
+        assert!(m.colour.is_some());
+        assert_eq!(m.seconds, 300.0);
+        assert_eq!(m.config["compnets"][0]["programs"], serde_json::json!(["a.c:f", "b.c:g", "fft"]));
+        assert_eq!(m.config["parrot_train_pairs"], serde_json::json!({"fft": 32768}));
+        // The same benchmark twice, or other data sizes, cannot be one report.
+        assert!(merge(vec![parrot.clone(), parrot.clone()]).is_err());
+        let mut other = report("ParrotBench", "compnet eval", &["fft"], true);
+        other.benchmarks[0].sizes = vec![0.0, 0.5];
+        assert!(merge(vec![exestack, other]).is_err());
+    }
 }
