@@ -4,6 +4,8 @@
 #   train.parquet  the training programs' `train` rows (CompNet training, PTS, FOMAML read only these)
 #   val.parquet    the validation programs' `test` rows (CompNet validation reads only these)
 #   test.parquet   the held-out programs, both rows (compnet eval, compnet zero-data)
+#   eval-train.parquet  train.parquet cut to each program's first 256 pairs, all that PTS and
+#                  FOMAML read of a program (compnet eval), so that an eval job carries less
 #   programs.txt   the number of training programs (ci/gpu-train.sh sizes its schedule with it)
 #
 #   ci/gpu-exestack-prepare.sh [BUILD]      (default data/exestack)
@@ -12,7 +14,7 @@
 # set (`compnet dataset split --test-programs N --seed ${VAL_SEED:-7}` of the training file alone),
 # so the held-out programs play no part in choosing a CompNet's epoch; without it the held-out
 # programs validate (the older, flattering choice: docs/compnet.md).
-# Carry train + val to a training job, train + test to an eval job (ci/gpu-eval.sh).
+# Carry train + val to a training job, eval-train + test to an eval job (ci/gpu-eval.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-data/exestack}
@@ -34,13 +36,17 @@ PY
   val_src=$tmp/split
 fi
 python3 - "$src" "$val_src" <<'PY'
-import sys, pyarrow.compute as pc, pyarrow.parquet as pq
+import sys, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
 src, val_src = sys.argv[1], sys.argv[2]
 train = pq.read_table(f"{val_src}/train.parquet")
 val = pq.read_table(f"{val_src}/test.parquet")
 held_out = pq.read_table(f"{src}/test.parquet")
 rows = train.filter(pc.equal(train["split"], "train"))
 pq.write_table(rows, ".gpu/exestack/train.parquet")
+first = lambda col: pa.array([v[:256] for v in rows[col].to_pylist()], type=rows.schema.field(col).type)
+cut = rows.set_column(rows.schema.get_field_index("inputs"), "inputs", first("inputs"))
+cut = cut.set_column(cut.schema.get_field_index("outputs"), "outputs", first("outputs"))
+pq.write_table(cut, ".gpu/exestack/eval-train.parquet")
 pq.write_table(val.filter(pc.equal(val["split"], "test")), ".gpu/exestack/val.parquet")
 pq.write_table(held_out, ".gpu/exestack/test.parquet")
 open(".gpu/exestack/programs.txt", "w").write(f"{rows.num_rows}\n")

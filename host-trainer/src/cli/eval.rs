@@ -242,7 +242,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     // method and trial of one CompNet and one size is one batched finetuning.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
     // bench_of[place]: which benchmark the program at that place belongs to.
-    let bench_of: Vec<usize> = benchmarks.iter().enumerate().flat_map(|(k, b)| std::iter::repeat_n(k, b.1.len())).collect();
+    let bench_of: Vec<usize> =
+        benchmarks.iter().enumerate().flat_map(|(k, b)| std::iter::repeat_n(k, b.1.len())).collect();
     let parrot_train_pairs: std::collections::BTreeMap<String, usize> = benchmarks
         .iter()
         .filter(|b| b.0 == "ParrotBench")

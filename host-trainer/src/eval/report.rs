@@ -104,9 +104,10 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
         merged.command = format!("{} & {}", shown_command(&merged.command), shown_command(&r.command));
         merged.quick |= r.quick;
         merged.seconds = merged.seconds.max(r.seconds);
-        if let (Some(mine), Some(theirs)) =
-            (merged.config.get_mut("compnets").and_then(|c| c.as_array_mut()), r.config.get("compnets").and_then(|c| c.as_array()))
-        {
+        if let (Some(mine), Some(theirs)) = (
+            merged.config.get_mut("compnets").and_then(|c| c.as_array_mut()),
+            r.config.get("compnets").and_then(|c| c.as_array()),
+        ) {
             for net in theirs {
                 match mine.iter_mut().find(|m| m["checkpoint"] == net["checkpoint"]) {
                     Some(m) => {
