@@ -701,6 +701,17 @@ mod tests {
     }
 
     #[test]
+    fn a_remembered_fetch_failure_is_not_retried() {
+        // The failure is answered from the cache: no apt, no network.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkgs")).unwrap();
+        std::fs::write(dir.path().join("pkgs/nopkg.failed"), "upstream tarball not on this mirror\n").unwrap();
+        let e = fetch_package(dir.path(), "nopkg").unwrap_err();
+        assert!(e.starts_with("upstream tarball not on this mirror (remembered in "), "{e}");
+        assert!(e.contains("nopkg.failed"), "{e}");
+    }
+
+    #[test]
     fn folder_corpus_names_packages_by_first_folder() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("corpus");
