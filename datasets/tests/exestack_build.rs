@@ -20,9 +20,13 @@ fn config(filter: TypeFilter) -> BuildConfig {
 }
 
 fn run(out: &Path, filter: TypeFilter) -> BuildStats {
+    run_with(out, &config(filter))
+}
+
+fn run_with(out: &Path, config: &BuildConfig) -> BuildStats {
     let fallback = fallback_include_dir(&out.join("work")).unwrap();
     let files = folder_files(&corpus(), &fallback).unwrap();
-    build(&files, Vec::new(), out, &config(filter), true).unwrap()
+    build(&files, Vec::new(), out, config, true).unwrap()
 }
 
 fn names(path: &Path) -> Vec<String> {
@@ -148,10 +152,7 @@ fn prefilter_skips_only_files_without_floating_types() {
     let dir = tempfile::tempdir().unwrap();
     let with = run(&dir.path().join("with"), TypeFilter::Extended);
     let out = dir.path().join("without");
-    let fallback = fallback_include_dir(&out.join("work")).unwrap();
-    let files = folder_files(&corpus(), &fallback).unwrap();
-    let config = BuildConfig { prefilter: false, ..config(TypeFilter::Extended) };
-    let without = build(&files, Vec::new(), &out, &config, true).unwrap();
+    let without = run_with(&out, &BuildConfig { prefilter: false, ..config(TypeFilter::Extended) });
     // Without it, counter.c is preprocessed and parsed: its two integer functions are seen and
     // fail the type filter; nothing that passes the filter is lost with it.
     assert_eq!(without.files_dropped.get("no_floating_type"), None);

@@ -484,7 +484,7 @@ pub fn debian_files(
     // reported as they arrive but collected in list order, so the corpus order never depends on
     // which download finished first.
     let mut fetched: Vec<Option<Result<PathBuf, String>>> = vec![None; packages.len()];
-    let all_reported = super::pipeline::parallel(
+    let all_reported = super::workers::parallel(
         packages,
         jobs,
         |package| fetch_package(cache, package),

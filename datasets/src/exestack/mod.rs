@@ -28,6 +28,7 @@ pub mod stats;
 mod std_names;
 mod translation_unit;
 mod type_filter;
+mod workers;
 
 pub use extract::{Candidate, ExtractError, Extraction, FileError, extract, process_file};
 pub use preprocess::{PreprocessError, Preprocessed, Preprocessor, STD_HEADERS};

@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -21,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::corpus::{CorpusFile, PackageFailure};
 pub use super::stats::{BuildStats, PackageStats};
+use super::workers::parallel;
 use super::{Extraction, FileError, PreprocessError, TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
@@ -160,45 +160,6 @@ pub enum BuildError {
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
     move |source| BuildError::Io { path: path.to_path_buf(), source }
-}
-
-/// Runs `work` on every item with `threads` workers; `done(index, result)` is called on the calling
-/// thread as results arrive (journals are written there, by one writer). The first error of
-/// `done` stops handing out work and is returned.
-pub(crate) fn parallel<T: Sync, R: Send, E>(
-    items: &[T],
-    threads: usize,
-    work: impl Fn(&T) -> R + Sync,
-    mut done: impl FnMut(usize, R) -> Result<(), E>,
-) -> Result<(), E> {
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::scope(|s| {
-        for _ in 0..threads.max(1).min(items.len().max(1)) {
-            let tx = tx.clone();
-            let (next, work) = (&next, &work);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items.len() || tx.send((i, work(&items[i]))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut result = Ok(());
-        for (i, r) in rx {
-            if result.is_ok() {
-                result = done(i, r);
-            }
-            if result.is_err() {
-                // Stop handing out work; the workers finish the item they hold.
-                next.store(items.len(), Ordering::Relaxed);
-            }
-        }
-        result
-    })
 }
 
 fn bar(len: usize, what: &str, hidden: bool) -> ProgressBar {

@@ -80,16 +80,6 @@ impl FloatingNames {
     pub fn may_define_floating(&self, text: &str) -> bool {
         words(text).any(|w| names_floating(w) || self.words.contains(w))
     }
-
-    /// How many names the package defines.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether the package defines none.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
 }
 
 /// Whether a word names a floating-point type by itself: it holds `float` or `double` in any case.
@@ -124,7 +114,7 @@ fn typedefs(text: &str) -> Vec<(String, Vec<String>)> {
                 out.push((name.to_owned(), ws.iter().filter(|w| **w != name).map(|w| w.to_string()).collect()));
             }
         }
-        rest = &after[end.min(after.len())..];
+        rest = &after[end..];
     }
     out
 }

@@ -239,7 +239,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
 
     // Each program goes to the first CompNet whose covering shape covers it; every program,
-    // method and trial of one CompNet and one size is one batched finetuning.
+    // method and trial of one CompNet, one benchmark and one size is one batched finetuning.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
     // bench_of[place]: which benchmark the program at that place belongs to.
     let bench_of: Vec<usize> =

@@ -101,7 +101,7 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
             merged.benchmarks.push(b);
         }
         merged.colour = merged.colour.or(r.colour);
-        merged.command = format!("{} & {}", shown_command(&merged.command), shown_command(&r.command));
+        merged.command = format!("{} & {}", merged.command, shown_command(&r.command));
         merged.quick |= r.quick;
         merged.seconds = merged.seconds.max(r.seconds);
         if let (Some(mine), Some(theirs)) = (
