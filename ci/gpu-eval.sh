@@ -8,7 +8,10 @@
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 budget=${BUDGET:-420}
-base=(--device cuda --checkpoint host-trainer/checkpoints/default --checkpoint host-trainer/checkpoints/wide
+# CHECKPOINTS: the CompNets, in order (default: the shipped ones; e.g. a sweep's runs on a warm machine).
+ckpts=()
+for c in ${CHECKPOINTS:-host-trainer/checkpoints/default host-trainer/checkpoints/wide}; do ckpts+=(--checkpoint "$c"); done
+base=(--device cuda "${ckpts[@]}"
       --train .gpu/exestack/eval-train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
 common=("${base[@]}" --exestack .gpu/exestack/test.parquet)
 if [ -n "${EPOCHS:-}" ]; then

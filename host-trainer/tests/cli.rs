@@ -62,6 +62,11 @@ fn bad_flags_are_rejected() {
         (&["dataset", "exestack", "--packages-file", "no/such/list.txt"][..], "no/such/list.txt"),
         (&["dataset", "exestack", "--packages-file", "comments.txt"][..], "the package list is empty"),
         (&["train", "--train", "t.parquet", "--val", "v.parquet", "--dropout", "1.5"][..], "dropout"),
+        (
+            &["train", "--train", "t.parquet", "--val", "v.parquet", "--saturation-penalty", "nan"][..],
+            "saturation-penalty",
+        ),
+        (&["train", "--train", "t.parquet", "--val", "v.parquet", "--weight-penalty", "inf"][..], "weight-penalty"),
     ] {
         let (ok, err) = compnet(args, dir.path());
         assert!(!ok, "{args:?} succeeded");

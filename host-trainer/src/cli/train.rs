@@ -53,6 +53,14 @@ pub(super) struct TrainArgs {
     /// Encoder dropout while training (BERT uses 0.1; generation never drops).
     #[arg(long, default_value_t = 0.0)]
     dropout: f64,
+    /// Weight of the saturation penalty: the mean squared excess of the generated surrogates'
+    /// hidden pre-activations over ±3 (docs/compnet.md, "Saturation"). 0 trains on the MSE alone.
+    #[arg(long, default_value_t = 0.0)]
+    saturation_penalty: f64,
+    /// Weight of the weight penalty: the mean of (generated weight ÷ its Xavier spread)², 1 for a
+    /// fresh initialisation (docs/compnet.md, "Saturation"). 0: none.
+    #[arg(long, default_value_t = 0.0)]
+    weight_penalty: f64,
     /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
@@ -113,6 +121,9 @@ struct TrainSummary<'a> {
 
 pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     anyhow::ensure!((0.0..1.0).contains(&a.dropout), "--dropout {} must be in [0, 1)", a.dropout);
+    for (flag, value) in [("--saturation-penalty", a.saturation_penalty), ("--weight-penalty", a.weight_penalty)] {
+        anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} {value} must be a finite number ≥ 0");
+    }
     let device = crate::device::parse(&a.device)?;
     let covering = CoveringShape::parse(&a.covering, &a.activation)?;
     let vocabulary = Vocabulary::default();
@@ -136,6 +147,8 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         warmup_steps: a.warmup,
         grad_clip: a.clip,
         seed: a.seed,
+        saturation_penalty: a.saturation_penalty,
+        weight_penalty: a.weight_penalty,
     };
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;

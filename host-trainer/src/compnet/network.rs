@@ -153,25 +153,75 @@ impl CompNet {
     pub fn run_surrogates(&self, params: Tensor<2>, x: Tensor<3>) -> Tensor<3> {
         run_covering(&self.covering, params, x)
     }
+
+    /// [`Self::run_surrogates`] with the hidden pre-activations (for [`saturation`]).
+    pub fn run_surrogates_traced(&self, params: Tensor<2>, x: Tensor<3>) -> (Tensor<3>, Vec<Tensor<3>>) {
+        run_covering_traced(&self.covering, params, x)
+    }
 }
 
 /// The covering MLP with per-program weights, batched: one batched matmul per layer.
 pub fn run_covering(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>) -> Tensor<3> {
+    run_covering_traced(covering, params, x).0
+}
+
+/// [`run_covering`], also returning every hidden layer's pre-activations `[programs, pairs, width]`
+/// (what [`saturation`] measures).
+pub fn run_covering_traced(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>) -> (Tensor<3>, Vec<Tensor<3>>) {
     let [programs, _] = params.dims();
     let activation = covering.hidden_activation().expect("validated when the CompNet was built");
     let slots = covering.layers();
     let last = slots.len() - 1;
-    slots.iter().enumerate().fold(x, |h, (k, s)| {
+    let mut pre = Vec::with_capacity(last);
+    let out = slots.iter().enumerate().fold(x, |h, (k, s)| {
         let w = params.clone().slice([0..programs, s.weights..s.biases]).reshape([programs, s.n_in, s.n_out]);
         let b = params.clone().slice([0..programs, s.biases..s.biases + s.n_out]).reshape([programs, 1, s.n_out]);
         let z = h.matmul(w) + b;
-        match (k == last, activation) {
-            (true, _) | (false, Activation::Identity) => z,
-            (false, Activation::Sigmoid) => sigmoid(z),
-            (false, Activation::Tanh) => tanh(z),
-            (false, Activation::Relu) => relu(z),
+        if k == last {
+            return z;
         }
-    })
+        pre.push(z.clone());
+        match activation {
+            Activation::Identity => z,
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Tanh => tanh(z),
+            Activation::Relu => relu(z),
+        }
+    });
+    (out, pre)
+}
+
+/// Pre-activations within this distance of 0 are not penalised by [`saturation`]: a sigmoid's
+/// slope at 3 is 0.045, a fifth of its peak.
+pub const SATURATION_MARGIN: f32 = 3.0;
+
+/// How far generated surrogates push their hidden units into the activation's flat ends: the
+/// mean over hidden layers of `mean(relu(|z| − SATURATION_MARGIN)²)` over programs, pairs and
+/// units. A surrogate whose units sit there has near-zero gradients, so finetuning barely moves
+/// it (docs/compnet.md, "Saturation"); `compnet train --saturation-penalty` adds this to the loss.
+pub fn saturation(pre: &[Tensor<3>]) -> Tensor<1> {
+    let terms: Vec<Tensor<1>> =
+        pre.iter().map(|z| z.clone().abs().sub_scalar(SATURATION_MARGIN).clamp_min(0.0).square().mean()).collect();
+    let n = terms.len().max(1) as f32;
+    Tensor::cat(terms, 0).sum().div_scalar(n)
+}
+
+/// How large generated weights are against a fresh initialisation: the mean over programs and
+/// weights of `(θ / σ)²`, with `σ` the Xavier spread of [`CoveringShape::init_std`] (1 for
+/// freshly initialised weights; biases are not counted). `inv_std` is `[1, n_params]`: `1/σ` on
+/// weights, 0 on biases ([`inverse_init_std`]). Large, rough weights fit few pairs badly when
+/// finetuned; `compnet train --weight-penalty` adds this to the loss.
+pub fn weight_scale(params: Tensor<2>, inv_std: Tensor<2>) -> Tensor<1> {
+    let [programs, _] = params.dims();
+    let weights = inv_std.clone().greater_elem(0.0).float().sum();
+    (params * inv_std).square().sum() / weights.mul_scalar(programs as f32)
+}
+
+/// `[1, n_params]`: `1/σ` of [`CoveringShape::init_std`] on weights, 0 on biases.
+pub fn inverse_init_std(covering: &CoveringShape, device: &Device) -> Tensor<2> {
+    let inv: Vec<f32> = covering.init_std().iter().map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 }).collect();
+    let n = inv.len();
+    Tensor::from_data(TensorData::new(inv, [1, n]), device)
 }
 
 /// Mean squared error over the real outputs only: `mask [programs, 1, n_out]` is 1 on a
@@ -253,6 +303,77 @@ mod tests {
             net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
         let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "padding changed the parameters by {worst}");
+    }
+
+    /// Units within the margin cost nothing; beyond it, the squared excess, averaged per layer.
+    #[test]
+    fn saturation_is_the_squared_excess_over_the_margin() {
+        let device = Device::flex();
+        let l0 = Tensor::<3>::from_data(TensorData::new(vec![0.5f32, -3.0, 4.0, -6.0], [1, 2, 2]), &device);
+        let l1 = Tensor::<3>::from_data(TensorData::new(vec![1.0f32, 2.0], [1, 1, 2]), &device);
+        let s: f32 = saturation(&[l0.clone(), l1]).into_scalar();
+        // Layer 0: (0 + 0 + 1 + 9) / 4 = 2.5; layer 1: 0; mean over layers 1.25.
+        assert!((s - 1.25).abs() < 1e-6, "{s}");
+        assert_eq!(saturation(&[l0.clamp(-3.0, 3.0)]).into_scalar::<f32>(), 0.0);
+    }
+
+    /// Weights at their Xavier spread score 1; biases do not count.
+    #[test]
+    fn weight_scale_is_relative_to_the_initial_spread() {
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 2, hidden: vec![2], n_out: 1, activation: "sigmoid".into() };
+        let std = covering.init_std();
+        // Every weight at ±σ (score 1), every bias at 5 (ignored); a second program at ±2σ (score 4).
+        let one: Vec<f32> =
+            std.iter().enumerate().map(|(k, &s)| if s > 0.0 { if k % 2 == 0 { s } else { -s } } else { 5.0 }).collect();
+        let two: Vec<f32> = one.iter().zip(&std).map(|(&v, &s)| if s > 0.0 { 2.0 * v } else { v }).collect();
+        let n = covering.n_params();
+        let p = Tensor::<2>::from_data(TensorData::new([one, two].concat(), [2, n]), &device);
+        let score: f32 = weight_scale(p, inverse_init_std(&covering, &device)).into_scalar();
+        assert!((score - 2.5).abs() < 1e-5, "{score}");
+    }
+
+    /// Gradient steps on the two penalties alone shrink a saturated surrogate's weights and pull
+    /// its hidden units back from the flat ends (what training with them does to generated ones).
+    #[test]
+    fn penalty_gradients_desaturate() {
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 3, hidden: vec![4, 4], n_out: 1, activation: "sigmoid".into() };
+        let n = covering.n_params();
+        let init: Vec<f32> = (0..n).map(|k| ((k * 5 % 9) as f32 - 4.0) * 1.5).collect();
+        let xs: Vec<f32> = (0..24).map(|k| (k as f32 / 12.0) - 1.0).collect();
+        let x = Tensor::<3>::from_data(TensorData::new(xs, [1, 8, 3]), &device);
+        let inv_std = inverse_init_std(&covering, &device);
+        let measure = |p: &Tensor<2>| -> (f32, f32) {
+            let (_, pre) = run_covering_traced(&covering, p.clone(), x.clone());
+            (saturation(&pre).into_scalar(), weight_scale(p.clone(), inv_std.clone()).into_scalar())
+        };
+        let mut p = Tensor::<2>::from_data(TensorData::new(init, [1, n]), &device);
+        let (sat0, scale0) = measure(&p);
+        for _ in 0..20 {
+            let leaf = p.clone().autodiff().require_grad();
+            let (_, pre) = run_covering_traced(&covering, leaf.clone(), x.clone().autodiff());
+            let loss = saturation(&pre) + weight_scale(leaf.clone(), inv_std.clone().autodiff()).mul_scalar(0.1);
+            let grad = leaf.grad(&loss.backward()).expect("the parameters have a gradient");
+            p = p - grad.mul_scalar(0.05);
+        }
+        let (sat1, scale1) = measure(&p);
+        assert!(sat0 > 1.0 && sat1 < 0.5 * sat0, "saturation {sat0} → {sat1}");
+        assert!(scale1 < scale0, "weight scale {scale0} → {scale1}");
+    }
+
+    /// The traced forward returns the hidden pre-activations beside the same output.
+    #[test]
+    fn traced_forward_matches_and_exposes_hidden_layers() {
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 2, hidden: vec![3, 4], n_out: 1, activation: "sigmoid".into() };
+        let params: Vec<f32> = (0..covering.n_params()).map(|k| ((k * 7 % 11) as f32 - 5.0) / 4.0).collect();
+        let p = Tensor::<2>::from_data(TensorData::new(params, [1, covering.n_params()]), &device);
+        let x = Tensor::<3>::from_data(TensorData::new(vec![0.3f32, -0.8, 1.0, 0.2], [1, 2, 2]), &device);
+        let (out, pre) = run_covering_traced(&covering, p.clone(), x.clone());
+        assert_eq!(pre.iter().map(|z| z.dims()).collect::<Vec<_>>(), [[1, 2, 3], [1, 2, 4]]);
+        let plain: Vec<f32> = run_covering(&covering, p, x).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(out.into_data().try_to_vec::<f32>().unwrap(), plain);
     }
 
     #[test]

@@ -17,7 +17,9 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
 use super::checkpoint;
-use super::network::{CompNet, CompNetConfig, TokenBatch, masked_mse, masked_mse_per_program};
+use super::network::{
+    CompNet, CompNetConfig, TokenBatch, inverse_init_std, masked_mse, masked_mse_per_program, saturation, weight_scale,
+};
 use super::programs::ProgramSet;
 use crate::artifacts;
 use crate::fit::EpochMetrics;
@@ -46,6 +48,14 @@ pub struct TrainConfig {
     pub grad_clip: f32,
     /// Seed of the initialisation and the batch order.
     pub seed: u64,
+    /// Weight of [`saturation`] in the loss (0: plain MSE). Generated surrogates whose hidden
+    /// units sit in the sigmoid's flat ends barely move when finetuned.
+    #[serde(default)]
+    pub saturation_penalty: f64,
+    /// Weight of [`weight_scale`] in the loss (0: none): keeps generated weights near a fresh
+    /// initialisation's spread.
+    #[serde(default)]
+    pub weight_penalty: f64,
 }
 
 /// Where a run is: saved in every checkpoint.
@@ -202,6 +212,7 @@ pub fn train(
     artifacts::write_json(&options.out.join("config.json"), config)?;
 
     let data = train_set.upload(&train_device);
+    let inv_std = inverse_init_std(&config.model.covering, &train_device);
     let steps_per_epoch = train_set.len().div_ceil(config.programs_per_step);
     let total_steps = steps_per_epoch * config.epochs;
     let started = Instant::now();
@@ -240,10 +251,19 @@ pub fn train(
             });
             let (x, y, mask) = data.batch(batch, pick.as_deref(), &train_device);
             let params = net.generate(tokens);
-            let loss = masked_mse(net.run_surrogates(params, x), y, mask);
+            let (predicted, pre) = net.run_surrogates_traced(params.clone(), x);
+            let mse = masked_mse(predicted, y, mask);
             // The loss stays on the device (reading it each step would wait for the GPU); it is
-            // read when a checkpoint or the epoch's metrics need it.
-            unread_loss.push(loss.clone().detach());
+            // read when a checkpoint or the epoch's metrics need it. The metrics report the MSE
+            // alone, so that runs with and without the penalty compare.
+            unread_loss.push(mse.clone().detach());
+            let mut loss = mse;
+            if config.saturation_penalty > 0.0 {
+                loss = loss + saturation(&pre).mul_scalar(config.saturation_penalty);
+            }
+            if config.weight_penalty > 0.0 {
+                loss = loss + weight_scale(params, inv_std.clone()).mul_scalar(config.weight_penalty);
+            }
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(learning_rate(config, state.step, total_steps), net, grads);
             state.step += 1;
@@ -367,6 +387,8 @@ mod tests {
             warmup_steps: 10,
             grad_clip: 1.0,
             seed: 0,
+            saturation_penalty: 0.0,
+            weight_penalty: 0.0,
         };
         assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
