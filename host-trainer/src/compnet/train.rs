@@ -255,7 +255,7 @@ pub fn train(
             let mse = masked_mse(predicted, y, mask);
             // The loss stays on the device (reading it each step would wait for the GPU); it is
             // read when a checkpoint or the epoch's metrics need it. The metrics report the MSE
-            // alone, so that runs with and without the penalty compare.
+            // alone, so that runs with and without the penalties compare.
             unread_loss.push(mse.clone().detach());
             let mut loss = mse;
             if config.saturation_penalty > 0.0 {
