@@ -114,11 +114,15 @@ pub struct Harness {
 
 /// The compiled driver (`main_unit`) of each function shape: it depends on the numbers of inputs
 /// and outputs alone, so it is compiled once per shape and process and linked with every function
-/// of that shape (about a third of a function's compile time saved).
+/// of that shape (about 25–35 ms of a function's compile saved; docs/harness.md).
 #[derive(Debug, Default)]
-struct DriverObjects {
-    dir: std::sync::OnceLock<tempfile::TempDir>,
-    objects: Mutex<HashMap<(usize, usize), PathBuf>>,
+struct DriverObjects(Mutex<DriverCache>);
+
+/// The objects' folder (made on first use) and each shape's object in it.
+#[derive(Debug, Default)]
+struct DriverCache {
+    dir: Option<tempfile::TempDir>,
+    objects: HashMap<(usize, usize), PathBuf>,
 }
 
 /// A function compiled with its driver, ready to run.
@@ -145,17 +149,14 @@ impl Harness {
     /// so a failure here is the toolchain's (no compiler, a full disk), not the function's.
     fn driver_object(&self, signature: &Signature) -> Result<PathBuf, String> {
         let shape = (signature.n_in(), signature.n_out());
-        let mut objects = self.drivers.objects.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(path) = objects.get(&shape) {
+        let mut cache = self.drivers.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(path) = cache.objects.get(&shape) {
             return Ok(path.clone());
         }
-        let dir = match self.drivers.dir.get() {
-            Some(dir) => dir,
-            None => {
-                let made = tempfile::Builder::new().prefix("compnet-drivers-").tempdir().map_err(|e| e.to_string())?;
-                self.drivers.dir.get_or_init(|| made)
-            }
-        };
+        if cache.dir.is_none() {
+            cache.dir = Some(tempfile::Builder::new().prefix("compnet-drivers-").tempdir().map_err(|e| e.to_string())?);
+        }
+        let dir = cache.dir.as_ref().expect("made above");
         let (source, object) = (
             dir.path().join(format!("driver-{}-{}.c", shape.0, shape.1)),
             dir.path().join(format!("driver-{}-{}.o", shape.0, shape.1)),
@@ -173,7 +174,7 @@ impl Harness {
         if !out.status.success() {
             return Err(format!("the driver did not compile: {}", String::from_utf8_lossy(&out.stderr).trim()));
         }
-        objects.insert(shape, object.clone());
+        cache.objects.insert(shape, object.clone());
         Ok(object)
     }
 

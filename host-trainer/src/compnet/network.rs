@@ -162,33 +162,47 @@ impl CompNet {
 
 /// The covering MLP with per-program weights, batched: one batched matmul per layer.
 pub fn run_covering(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>) -> Tensor<3> {
-    run_covering_traced(covering, params, x).0
+    covering_forward(covering, params, x, None)
 }
 
 /// [`run_covering`], also returning every hidden layer's pre-activations `[programs, pairs, width]`
 /// (what [`saturation`] measures).
 pub fn run_covering_traced(covering: &CoveringShape, params: Tensor<2>, x: Tensor<3>) -> (Tensor<3>, Vec<Tensor<3>>) {
+    let mut pre = Vec::with_capacity(covering.hidden.len());
+    let out = covering_forward(covering, params, x, Some(&mut pre));
+    (out, pre)
+}
+
+/// The forward pass; hidden pre-activations are kept only when `pre` asks for them (keeping one
+/// holds a second reference to it, so the activation cannot reuse its buffer: finetuning's
+/// forward, run every epoch, does not keep them).
+fn covering_forward(
+    covering: &CoveringShape,
+    params: Tensor<2>,
+    x: Tensor<3>,
+    mut pre: Option<&mut Vec<Tensor<3>>>,
+) -> Tensor<3> {
     let [programs, _] = params.dims();
     let activation = covering.hidden_activation().expect("validated when the CompNet was built");
     let slots = covering.layers();
     let last = slots.len() - 1;
-    let mut pre = Vec::with_capacity(last);
-    let out = slots.iter().enumerate().fold(x, |h, (k, s)| {
+    slots.iter().enumerate().fold(x, |h, (k, s)| {
         let w = params.clone().slice([0..programs, s.weights..s.biases]).reshape([programs, s.n_in, s.n_out]);
         let b = params.clone().slice([0..programs, s.biases..s.biases + s.n_out]).reshape([programs, 1, s.n_out]);
         let z = h.matmul(w) + b;
         if k == last {
             return z;
         }
-        pre.push(z.clone());
+        if let Some(pre) = pre.as_mut() {
+            pre.push(z.clone());
+        }
         match activation {
             Activation::Identity => z,
             Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => tanh(z),
             Activation::Relu => relu(z),
         }
-    });
-    (out, pre)
+    })
 }
 
 /// Pre-activations within this distance of 0 are not penalised by [`saturation`]: a sigmoid's
@@ -206,22 +220,31 @@ pub fn saturation(pre: &[Tensor<3>]) -> Tensor<1> {
     Tensor::cat(terms, 0).sum().div_scalar(n)
 }
 
-/// How large generated weights are against a fresh initialisation: the mean over programs and
-/// weights of `(θ / σ)²`, with `σ` the Xavier spread of [`CoveringShape::init_std`] (1 for
-/// freshly initialised weights; biases are not counted). `inv_std` is `[1, n_params]`: `1/σ` on
-/// weights, 0 on biases ([`inverse_init_std`]). Large, rough weights fit few pairs badly when
-/// finetuned; `compnet train --weight-penalty` adds this to the loss.
-pub fn weight_scale(params: Tensor<2>, inv_std: Tensor<2>) -> Tensor<1> {
-    let [programs, _] = params.dims();
-    let weights = inv_std.clone().greater_elem(0.0).float().sum();
-    (params * inv_std).square().sum() / weights.mul_scalar(programs as f32)
+/// A covering shape's initial weight spread, for [`Self::weight_scale`]: `1/σ` of
+/// [`CoveringShape::init_std`] on weights and 0 on biases (`[1, n_params]`), and the number of
+/// weights.
+#[derive(Debug, Clone)]
+pub struct InitSpread {
+    inv_std: Tensor<2>,
+    weights: usize,
 }
 
-/// `[1, n_params]`: `1/σ` of [`CoveringShape::init_std`] on weights, 0 on biases.
-pub fn inverse_init_std(covering: &CoveringShape, device: &Device) -> Tensor<2> {
-    let inv: Vec<f32> = covering.init_std().iter().map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 }).collect();
-    let n = inv.len();
-    Tensor::from_data(TensorData::new(inv, [1, n]), device)
+impl InitSpread {
+    /// The spread of `covering`'s fresh initialisation, on `device`.
+    pub fn new(covering: &CoveringShape, device: &Device) -> InitSpread {
+        let inv: Vec<f32> = covering.init_std().iter().map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 }).collect();
+        let (n, weights) = (inv.len(), inv.iter().filter(|&&v| v > 0.0).count());
+        InitSpread { inv_std: Tensor::from_data(TensorData::new(inv, [1, n]), device), weights }
+    }
+
+    /// How large generated weights are against a fresh initialisation: the mean over programs and
+    /// weights of `(θ / σ)²` (1 for freshly initialised weights; biases are not counted). Large,
+    /// rough weights fit few pairs badly when finetuned; `compnet train --weight-penalty` adds
+    /// this to the loss.
+    pub fn weight_scale(&self, params: Tensor<2>) -> Tensor<1> {
+        let [programs, _] = params.dims();
+        (params * self.inv_std.clone()).square().sum().div_scalar((programs * self.weights).max(1) as f32)
+    }
 }
 
 /// Mean squared error over the real outputs only: `mask [programs, 1, n_out]` is 1 on a
@@ -329,7 +352,7 @@ mod tests {
         let two: Vec<f32> = one.iter().zip(&std).map(|(&v, &s)| if s > 0.0 { 2.0 * v } else { v }).collect();
         let n = covering.n_params();
         let p = Tensor::<2>::from_data(TensorData::new([one, two].concat(), [2, n]), &device);
-        let score: f32 = weight_scale(p, inverse_init_std(&covering, &device)).into_scalar();
+        let score: f32 = InitSpread::new(&covering, &device).weight_scale(p).into_scalar();
         assert!((score - 2.5).abs() < 1e-5, "{score}");
     }
 
@@ -343,17 +366,17 @@ mod tests {
         let init: Vec<f32> = (0..n).map(|k| ((k * 5 % 9) as f32 - 4.0) * 1.5).collect();
         let xs: Vec<f32> = (0..24).map(|k| (k as f32 / 12.0) - 1.0).collect();
         let x = Tensor::<3>::from_data(TensorData::new(xs, [1, 8, 3]), &device);
-        let inv_std = inverse_init_std(&covering, &device);
         let measure = |p: &Tensor<2>| -> (f32, f32) {
             let (_, pre) = run_covering_traced(&covering, p.clone(), x.clone());
-            (saturation(&pre).into_scalar(), weight_scale(p.clone(), inv_std.clone()).into_scalar())
+            (saturation(&pre).into_scalar(), InitSpread::new(&covering, &device).weight_scale(p.clone()).into_scalar())
         };
+        let spread = InitSpread::new(&covering, &device.clone().autodiff());
         let mut p = Tensor::<2>::from_data(TensorData::new(init, [1, n]), &device);
         let (sat0, scale0) = measure(&p);
         for _ in 0..20 {
             let leaf = p.clone().autodiff().require_grad();
             let (_, pre) = run_covering_traced(&covering, leaf.clone(), x.clone().autodiff());
-            let loss = saturation(&pre) + weight_scale(leaf.clone(), inv_std.clone().autodiff()).mul_scalar(0.1);
+            let loss = saturation(&pre) + spread.weight_scale(leaf.clone()).mul_scalar(0.1);
             let grad = leaf.grad(&loss.backward()).expect("the parameters have a gradient");
             p = p - grad.mul_scalar(0.05);
         }
@@ -362,18 +385,40 @@ mod tests {
         assert!(scale1 < scale0, "weight scale {scale0} → {scale1}");
     }
 
-    /// The traced forward returns the hidden pre-activations beside the same output.
+    /// The traced forward returns the same output as the plain one, and its pre-activations are
+    /// `h·W + b` layer by layer, recomputed here on the host from the flat parameters.
     #[test]
     fn traced_forward_matches_and_exposes_hidden_layers() {
         let device = Device::flex();
         let covering = CoveringShape { n_in: 2, hidden: vec![3, 4], n_out: 1, activation: "sigmoid".into() };
         let params: Vec<f32> = (0..covering.n_params()).map(|k| ((k * 7 % 11) as f32 - 5.0) / 4.0).collect();
-        let p = Tensor::<2>::from_data(TensorData::new(params, [1, covering.n_params()]), &device);
-        let x = Tensor::<3>::from_data(TensorData::new(vec![0.3f32, -0.8, 1.0, 0.2], [1, 2, 2]), &device);
+        let xs = vec![0.3f32, -0.8, 1.0, 0.2];
+        let p = Tensor::<2>::from_data(TensorData::new(params.clone(), [1, covering.n_params()]), &device);
+        let x = Tensor::<3>::from_data(TensorData::new(xs.clone(), [1, 2, 2]), &device);
         let (out, pre) = run_covering_traced(&covering, p.clone(), x.clone());
         assert_eq!(pre.iter().map(|z| z.dims()).collect::<Vec<_>>(), [[1, 2, 3], [1, 2, 4]]);
         let plain: Vec<f32> = run_covering(&covering, p, x).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(out.into_data().try_to_vec::<f32>().unwrap(), plain);
+        // Host reference: weights `[n_in, n_out]` row-major, then biases, layer by layer.
+        let mut h: Vec<Vec<f32>> = xs.chunks(2).map(<[f32]>::to_vec).collect();
+        for (l, z) in covering.layers().iter().zip(&pre) {
+            let want: Vec<Vec<f32>> = h
+                .iter()
+                .map(|row| {
+                    (0..l.n_out)
+                        .map(|o| {
+                            params[l.biases + o]
+                                + (0..l.n_in).map(|i| row[i] * params[l.weights + i * l.n_out + o]).sum::<f32>()
+                        })
+                        .collect()
+                })
+                .collect();
+            let got: Vec<f32> = z.clone().into_data().try_to_vec::<f32>().unwrap();
+            for (g, w) in got.iter().zip(want.concat()) {
+                assert!((g - w).abs() < 1e-5, "pre-activation {g} against {w}");
+            }
+            h = want.iter().map(|r| r.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect()).collect();
+        }
     }
 
     #[test]

@@ -17,9 +17,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
 use super::checkpoint;
-use super::network::{
-    CompNet, CompNetConfig, TokenBatch, inverse_init_std, masked_mse, masked_mse_per_program, saturation, weight_scale,
-};
+use super::network::{CompNet, CompNetConfig, InitSpread, TokenBatch, masked_mse, masked_mse_per_program, saturation};
 use super::programs::ProgramSet;
 use crate::artifacts;
 use crate::fit::EpochMetrics;
@@ -52,7 +50,7 @@ pub struct TrainConfig {
     /// units sit in the sigmoid's flat ends barely move when finetuned.
     #[serde(default)]
     pub saturation_penalty: f64,
-    /// Weight of [`weight_scale`] in the loss (0: none): keeps generated weights near a fresh
+    /// Weight of [`InitSpread::weight_scale`] in the loss (0: none): keeps generated weights near a fresh
     /// initialisation's spread.
     #[serde(default)]
     pub weight_penalty: f64,
@@ -212,7 +210,7 @@ pub fn train(
     artifacts::write_json(&options.out.join("config.json"), config)?;
 
     let data = train_set.upload(&train_device);
-    let inv_std = inverse_init_std(&config.model.covering, &train_device);
+    let spread = InitSpread::new(&config.model.covering, &train_device);
     let steps_per_epoch = train_set.len().div_ceil(config.programs_per_step);
     let total_steps = steps_per_epoch * config.epochs;
     let started = Instant::now();
@@ -251,7 +249,11 @@ pub fn train(
             });
             let (x, y, mask) = data.batch(batch, pick.as_deref(), &train_device);
             let params = net.generate(tokens);
-            let (predicted, pre) = net.run_surrogates_traced(params.clone(), x);
+            let (predicted, pre) = if config.saturation_penalty > 0.0 {
+                net.run_surrogates_traced(params.clone(), x)
+            } else {
+                (net.run_surrogates(params.clone(), x), Vec::new())
+            };
             let mse = masked_mse(predicted, y, mask);
             // The loss stays on the device (reading it each step would wait for the GPU); it is
             // read when a checkpoint or the epoch's metrics need it. The metrics report the MSE
@@ -262,7 +264,7 @@ pub fn train(
                 loss = loss + saturation(&pre).mul_scalar(config.saturation_penalty);
             }
             if config.weight_penalty > 0.0 {
-                loss = loss + weight_scale(params, inv_std.clone()).mul_scalar(config.weight_penalty);
+                loss = loss + spread.weight_scale(params).mul_scalar(config.weight_penalty);
             }
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(learning_rate(config, state.step, total_steps), net, grads);
