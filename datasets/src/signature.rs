@@ -1,6 +1,7 @@
 //! The C signature of a function the harness can run: scalar inputs, a scalar or `void` return
-//! value and scalar out-pointers (`float *y`), where a scalar is `float`, `double`, `int` or
-//! `long`.
+//! value and scalar out-pointers (`float *y`), where a scalar is `float`, `double`, `int`, `long`,
+//! `unsigned int` or `unsigned long` (with their fixed-width and `size_t` spellings, as on every
+//! LP64 Linux).
 //!
 //! A surrogate's inputs are the function's input parameters in order; its outputs are the return
 //! value (if not `void`) followed by the out-pointer parameters in order.
@@ -8,7 +9,8 @@
 //! Every value crosses the harness as a floating-point number. An integer input is rounded to the
 //! nearest integer by the driver (`(int)lrint(v)`, `lrint(v)` for `long`), so whoever samples inputs
 //! for an integer parameter should draw integers, from a small range: the ExeStack pipeline draws
-//! them uniformly from the integers in [−16, 16] (float inputs stay U(−1, 1)). An integer return
+//! them uniformly from the integers in [−16, 16], [0, 16] for unsigned ones (float inputs stay
+//! U(−1, 1)). An integer return
 //! value or out-pointer is converted to `double` exactly. ParrotBench has floating-point
 //! signatures only.
 
@@ -26,18 +28,25 @@ pub enum Scalar {
     Double,
     /// C `int` (also written `signed`, `signed int`).
     Int,
-    /// C `long` (also written `long int`, `signed long`, ...).
+    /// C `long` (also written `long int`, `signed long`, `long long`, `int64_t`, ...).
     Long,
+    /// C `unsigned int` (also written `unsigned`, `uint32_t`).
+    UInt,
+    /// C `unsigned long` (also written `unsigned long long`, `uint64_t`, `size_t`).
+    ULong,
 }
 
 impl Scalar {
-    /// The C spelling: `"float"`, `"double"`, `"int"` or `"long"`.
+    /// The C spelling: `"float"`, `"double"`, `"int"`, `"long"`, `"unsigned int"` or
+    /// `"unsigned long"`.
     pub fn c_name(self) -> &'static str {
         match self {
             Scalar::Float => "float",
             Scalar::Double => "double",
             Scalar::Int => "int",
             Scalar::Long => "long",
+            Scalar::UInt => "unsigned int",
+            Scalar::ULong => "unsigned long",
         }
     }
 
@@ -46,21 +55,37 @@ impl Scalar {
         matches!(self, Scalar::Float | Scalar::Double)
     }
 
-    /// The scalar spelled by C type words such as `["long", "int"]` or `["double"]` (qualifiers
-    /// removed); `None` for any other type (`unsigned`, `short`, `char`, `long double`, ...).
+    /// `unsigned int` or `unsigned long`.
+    pub fn is_unsigned(self) -> bool {
+        matches!(self, Scalar::UInt | Scalar::ULong)
+    }
+
+    /// The scalar spelled by C type words such as `["long", "int"]`, `["unsigned"]`, `["size_t"]`
+    /// or `["double"]` (qualifiers removed); `None` for any other type (`short`, `char`,
+    /// `long double`, `signed unsigned`, ...).
     pub fn from_words(words: &[&str]) -> Option<Scalar> {
         match words {
             ["float"] => return Some(Scalar::Float),
             ["double"] => return Some(Scalar::Double),
+            ["int32_t"] => return Some(Scalar::Int),
+            ["int64_t"] => return Some(Scalar::Long),
+            ["uint32_t"] => return Some(Scalar::UInt),
+            ["uint64_t" | "size_t"] => return Some(Scalar::ULong),
             _ => {}
         }
-        if words.is_empty() || !words.iter().all(|w| matches!(*w, "int" | "signed" | "long")) {
+        if words.is_empty() || !words.iter().all(|w| matches!(*w, "int" | "signed" | "unsigned" | "long")) {
             return None;
         }
         let count = |name: &str| words.iter().filter(|w| **w == name).count();
-        match (count("long"), count("int"), count("signed")) {
-            (0, 0 | 1, 0 | 1) => Some(Scalar::Int),
-            (1, 0 | 1, 0 | 1) => Some(Scalar::Long),
+        let sign = count("signed") + count("unsigned");
+        if sign > 1 || count("int") > 1 {
+            return None;
+        }
+        match (count("long"), count("unsigned") == 1) {
+            (0, false) => Some(Scalar::Int),
+            (1 | 2, false) => Some(Scalar::Long),
+            (0, true) => Some(Scalar::UInt),
+            (1 | 2, true) => Some(Scalar::ULong),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use compnet_datasets::exestack::TypeFilter;
 use compnet_datasets::exestack::corpus::{fallback_include_dir, folder_files};
-use compnet_datasets::exestack::pipeline::{BuildConfig, BuildPaths, BuildStats, build};
+use compnet_datasets::exestack::pipeline::{BuildConfig, BuildPaths, BuildStats, FileRecord, build};
 use compnet_datasets::store::read_records;
 
 fn corpus() -> PathBuf {
@@ -128,7 +128,7 @@ fn extended_filter_admits_out_pointers_and_ints() {
     let s = run(&out, TypeFilter::Extended);
     let mut kept: Vec<String> = names(&BuildPaths::new(&out).train);
     kept.extend(names(&BuildPaths::new(&out).test));
-    for f in ["ml_polar", "ml_scaled", "ml_mix"] {
+    for f in ["ml_polar", "ml_scaled", "ml_mix", "ml_share"] {
         assert!(kept.iter().any(|k| k == f), "{f} not kept: {kept:?} ({s:?})");
     }
     assert!(!kept.iter().any(|k| k == "ml_table"), "pointer-to-array parameters never pass");
@@ -142,6 +142,15 @@ fn extended_filter_admits_out_pointers_and_ints() {
         let (x, k) = (scaled.pairs.input(i)[0] as f64, scaled.pairs.input(i)[1]);
         assert_eq!(k, k.round(), "int inputs are whole numbers");
         assert!((scaled.pairs.output(i)[0] as f64 - x * k as f64 / 16.0).abs() < 1e-6);
+    }
+    // An unsigned parameter gets the integer range cut at 0.
+    let share = all.iter().find(|r| r.function == "ml_share").unwrap();
+    assert_eq!(share.domain[1], (0.0, 16.0));
+    assert!(share.source.contains("double ml_share(double total, unsigned long parts)"), "{}", share.source);
+    for i in 0..share.pairs.len() {
+        let (x, n) = (share.pairs.input(i)[0] as f64, share.pairs.input(i)[1]);
+        assert!(n == n.round() && (0.0..=16.0).contains(&n), "unsigned inputs are whole and non-negative: {n}");
+        assert!((share.pairs.output(i)[0] as f64 - x / (n as f64 + 1.0)).abs() < 1e-6);
     }
     let polar = all.iter().find(|r| r.function == "ml_polar").unwrap();
     assert_eq!((polar.pairs.n_in(), polar.pairs.n_out()), (2, 2));
@@ -164,5 +173,54 @@ fn prefilter_skips_only_files_without_floating_types() {
             read_records(&out.join(file)).unwrap(),
             "{file}"
         );
+    }
+}
+
+#[test]
+fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("old");
+    let fresh = run(&out, TypeFilter::Extended);
+    // Make the journal one an older revision wrote: no revision, and ml_share (a size_t
+    // parameter, admitted since revision 1) rejected by the type filter.
+    let journal = BuildPaths::new(&out).work.join("files.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let mut stale = 0;
+    let old: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut r: serde_json::Value = serde_json::from_str(line).unwrap();
+            let o = r.as_object_mut().unwrap();
+            o.remove("filter_revision");
+            let candidates = o["candidates"].as_array_mut().unwrap();
+            if let Some(i) = candidates.iter().position(|c| c["function"] == "ml_share") {
+                candidates.remove(i);
+                o["rejected"].as_array_mut().unwrap().push(serde_json::json!(["ml_share", "type_filter"]));
+            }
+            let rejected_by_type = o["rejected"].as_array().unwrap().iter().any(|r| r[1] == "type_filter");
+            stale += usize::from(o["failure"].is_null() && rejected_by_type);
+            r.to_string()
+        })
+        .collect();
+    assert!(stale >= 1 && stale < old.len(), "{stale} of {} files", old.len());
+    std::fs::write(&journal, old.join("\n") + "\n").unwrap();
+
+    let resumed = run(&out, TypeFilter::Extended);
+    let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
+    assert_eq!(lines, old.len() + stale, "only the files with type-filter rejections are read again");
+    assert_eq!((resumed.candidates, resumed.kept), (fresh.candidates, fresh.kept));
+    let again = dir.path().join("again");
+    run(&again, TypeFilter::Extended);
+    for (a, b) in [
+        (BuildPaths::new(&out).train, BuildPaths::new(&again).train),
+        (BuildPaths::new(&out).test, BuildPaths::new(&again).test),
+    ] {
+        assert_eq!(read_records(&a).unwrap(), read_records(&b).unwrap());
+    }
+    // The paper's filter has not changed: under it, no record is stale.
+    for line in &old {
+        let record: FileRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(record.filter_revision, 0);
+        assert!(!record.is_stale(TypeFilter::Paper));
     }
 }

@@ -48,7 +48,7 @@ const PAPER: &[(&str, &str)] = &[
 #[test]
 fn paper_filter_keeps_float_functions_with_what_they_need() {
     let x = extract("numeric.c", TypeFilter::Paper);
-    assert_eq!(x.functions_seen, 20);
+    assert_eq!(x.functions_seen, 21);
     assert_eq!(names(&x), PAPER.iter().map(|(n, _)| *n).collect::<Vec<_>>());
     for (name, sig) in PAPER {
         let c = candidate(&x, name);
@@ -61,6 +61,7 @@ fn paper_filter_keeps_float_functions_with_what_they_need() {
         ("power_int", "type_filter"),
         ("polar", "type_filter"),
         ("sign_of", "type_filter"),
+        ("halve_times", "type_filter"),
         ("sum_array", "type_filter"),
         ("dot3", "type_filter"),
         ("scale_all", "type_filter"),
@@ -117,7 +118,7 @@ fn paper_filter_keeps_float_functions_with_what_they_need() {
 fn extended_filter_adds_int_parameters_out_pointers_and_int_returns() {
     let x = extract("numeric.c", TypeFilter::Extended);
     let mut expected: Vec<&str> = PAPER.iter().map(|(n, _)| *n).collect();
-    expected.extend(["power_int", "polar", "sign_of"]);
+    expected.extend(["power_int", "polar", "sign_of", "halve_times"]);
     assert_eq!(names(&x), expected);
     let sig = |n: &str| candidate(&x, n).signature.clone();
     assert_eq!(sig("power_int").to_string(), "double power_int(double x, int n)");
@@ -127,6 +128,7 @@ fn extended_filter_adds_int_parameters_out_pointers_and_int_returns() {
     assert_eq!((polar.n_in(), polar.n_out()), (2, 2));
     assert_eq!(polar.params[3].role, ParamRole::Output);
     assert_eq!(sig("sign_of").to_string(), "int sign_of(double x)");
+    assert_eq!(sig("halve_times").to_string(), "double halve_times(double x, unsigned int n)");
     for c in &x.candidates {
         assert_eq!(Signature::from_source(&c.source, &c.function).unwrap(), c.signature);
     }
@@ -150,7 +152,8 @@ fn inputs(sig: &Signature, pairs: usize, seed: u64) -> Vec<f32> {
                 let m: f32 = rng.random_range(0.2..1.0);
                 if rng.random_bool(0.5) { -m } else { m }
             } else {
-                rng.random_range(-16i32..=16) as f32
+                let lo = if p.ty.is_unsigned() { 0 } else { -16 };
+                rng.random_range(lo..=16i32) as f32
             });
         }
     }
@@ -180,7 +183,7 @@ fn candidates_compile_alone_and_compute_what_the_whole_file_computes() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 13);
+    assert_eq!(checked, 14);
 }
 
 #[test]

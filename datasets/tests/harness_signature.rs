@@ -79,8 +79,8 @@ fn rejects_unsupported_parameters_naming_them() {
     assert_eq!(param_error("double f(long double z)"), (0, "z".into(), "long double".into()));
     assert_eq!(param_error("double f(const double *in)"), (0, "in".into(), "const double *".into()));
     assert_eq!(param_error("double f(double (*g)(double))").1, "g");
-    let msg = Signature::parse("double f(double x, unsigned int n)").unwrap_err().to_string();
-    assert!(msg.contains("`f`") && msg.contains("`n`") && msg.contains("unsigned int"), "{msg}");
+    let msg = Signature::parse("double f(double x, unsigned short n)").unwrap_err().to_string();
+    assert!(msg.contains("`f`") && msg.contains("`n`") && msg.contains("unsigned short"), "{msg}");
 }
 
 #[test]
@@ -113,11 +113,31 @@ fn parses_int_and_long_scalars() {
     assert_eq!(s.to_string(), "long f(int n, int m, long k, double x, int *count)");
     assert_eq!(Signature::parse(&s.to_string()).unwrap(), s);
     assert_eq!(Signature::parse("int g(long)").unwrap().to_string(), "int g(long arg0)");
-    for bad in ["int f(long long n)", "int f(unsigned n)", "unsigned f(int n)", "long long f(int n)"] {
+    for bad in ["int f(short n)", "char f(int n)", "int f(signed unsigned n)", "int f(long long long n)"] {
         assert!(Signature::parse(bad).is_err(), "{bad}");
     }
     let json = serde_json::to_string(&Scalar::Int).unwrap();
     assert_eq!(json, "\"int\"");
+}
+
+#[test]
+fn parses_unsigned_and_fixed_width_scalars() {
+    let s = Signature::parse(
+        "unsigned f(unsigned int a, long unsigned int b, unsigned long long c, size_t d, uint32_t e, \
+         uint64_t g, int64_t h, long long i, double x)",
+    )
+    .unwrap();
+    assert_eq!(s.ret, Some(Scalar::UInt));
+    let tys: Vec<Scalar> = s.params.iter().map(|p| p.ty).collect();
+    use Scalar::*;
+    assert_eq!(tys, [UInt, ULong, ULong, ULong, UInt, ULong, Long, Long, Double]);
+    assert_eq!(
+        s.to_string(),
+        "unsigned int f(unsigned int a, unsigned long b, unsigned long c, unsigned long d, unsigned int e, \
+         unsigned long g, long h, long i, double x)"
+    );
+    assert_eq!(Signature::parse(&s.to_string()).unwrap(), s);
+    assert!(UInt.is_unsigned() && ULong.is_unsigned() && !Long.is_unsigned() && !UInt.is_floating());
 }
 
 #[test]

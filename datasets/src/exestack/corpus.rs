@@ -540,9 +540,12 @@ pub struct SectionQuery {
 
 /// Build dependencies that mark a package as written in another language than C (its C files,
 /// if any, are bindings): such packages are not fetched for a section-wide corpus.
+///
+/// Fortran, R and Python are not among them: an architecture-dependent package that builds with
+/// `gfortran` (FFTW, HDF5, ARPACK, …), `dh-r` (R packages' `src/`) or `dh-python` (extension
+/// modules) holds numeric C beside the other language, which is what ExeStack looks for; its
+/// binding files fail the type filter like any other non-numeric C.
 const OTHER_LANGUAGE_BUILD_DEPS: &[&str] = &[
-    "dh-python",
-    "python3-all-dev",
     "default-jdk",
     "dh-golang",
     "golang-go",
@@ -555,8 +558,6 @@ const OTHER_LANGUAGE_BUILD_DEPS: &[&str] = &[
     "mono-devel",
     "fp-compiler",
     "nodejs",
-    "dh-r",
-    "gfortran",
     "libmodule-build-perl",
 ];
 
@@ -696,8 +697,12 @@ mod tests {
         assert_eq!(stanza_matches(&stanza("big", "any", "math", "gawk", 1001), &q), None);
         assert_eq!(stanza_matches(&stanza("web", "any", "httpd", "gawk", 10), &q), None);
         assert_eq!(stanza_matches(&stanza("docs", "all", "math", "gawk", 10), &q), None);
-        assert_eq!(stanza_matches(&stanza("pyx", "any", "math", "dh-python, python3-all-dev", 10), &q), None);
+        assert_eq!(stanza_matches(&stanza("go", "any", "math", "dh-golang, golang-any", 10), &q), None);
         assert_eq!(stanza_matches(&stanza("rs", "any", "sound", "cargo:native (>= 0.5)", 10), &q), None);
+        // C beside Fortran, R or Python is taken.
+        assert_eq!(stanza_matches(&stanza("fftw3", "any", "math", "gfortran, texinfo", 10), &q), Some("fftw3"));
+        assert_eq!(stanza_matches(&stanza("mgcv", "any", "math", "dh-r, r-base-dev", 10), &q), Some("mgcv"));
+        assert_eq!(stanza_matches(&stanza("pyx", "any", "math", "dh-python, python3-all-dev", 10), &q), Some("pyx"));
     }
 
     #[test]

@@ -32,4 +32,4 @@ mod workers;
 
 pub use extract::{Candidate, ExtractError, Extraction, FileError, extract, process_file};
 pub use preprocess::{PreprocessError, Preprocessed, Preprocessor, STD_HEADERS};
-pub use type_filter::TypeFilter;
+pub use type_filter::{TYPE_FILTER_REVISION, TypeFilter};

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::corpus::{CorpusFile, PackageFailure};
 pub use super::stats::{BuildStats, PackageStats};
 use super::workers::parallel;
-use super::{Extraction, FileError, PreprocessError, TypeFilter, process_file};
+use super::{Extraction, FileError, PreprocessError, TYPE_FILTER_REVISION, TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
 use crate::journal::{self, Journal};
@@ -112,6 +112,22 @@ pub struct FileRecord {
     pub rejected: Vec<(String, String)>,
     /// Functions kept.
     pub candidates: Vec<CandidateRecord>,
+    /// The [`TYPE_FILTER_REVISION`] the file was read under (0 in journals written before it
+    /// existed).
+    #[serde(default)]
+    pub filter_revision: u32,
+}
+
+impl FileRecord {
+    /// Whether a resumed build must read the file again: the extended filter has admitted more
+    /// since it was read, and it had functions that filter rejected (a file without any cannot
+    /// gain a candidate, so it is not read again).
+    pub fn is_stale(&self, filter: TypeFilter) -> bool {
+        filter == TypeFilter::Extended
+            && self.failure.is_none()
+            && self.filter_revision < TYPE_FILTER_REVISION
+            && self.rejected.iter().any(|(_, reason)| reason == "type_filter")
+    }
 }
 
 /// One line of `work/functions.jsonl`: what the harness made of a selected candidate.
@@ -180,13 +196,21 @@ fn input_types(signature: &Signature) -> impl Iterator<Item = Scalar> + '_ {
     signature.params.iter().filter(|p| p.role == ParamRole::Input).map(|p| p.ty)
 }
 
+/// The integers an integer parameter of type `ty` is sampled from: the configured range, cut at 0
+/// for an unsigned type; `None` for a floating-point type.
+fn integer_range(ty: Scalar, config: &BuildConfig) -> Option<(i32, i32)> {
+    let (lo, hi) = config.int_range;
+    match ty {
+        Scalar::Float | Scalar::Double => None,
+        Scalar::Int | Scalar::Long => Some((lo, hi)),
+        Scalar::UInt | Scalar::ULong => Some((lo.max(0), hi.max(0))),
+    }
+}
+
 /// Input domain per parameter: `[-1, 1]` for floating-point inputs, the integer range for ints.
 pub fn input_domain(signature: &Signature, config: &BuildConfig) -> Vec<(f32, f32)> {
     input_types(signature)
-        .map(|ty| match ty {
-            Scalar::Int | Scalar::Long => (config.int_range.0 as f32, config.int_range.1 as f32),
-            _ => (-1.0, 1.0),
-        })
+        .map(|ty| integer_range(ty, config).map_or((-1.0, 1.0), |(lo, hi)| (lo as f32, hi as f32)))
         .collect()
 }
 
@@ -198,9 +222,9 @@ pub fn sample_inputs(program_id: &str, signature: &Signature, config: &BuildConf
     let mut xs = Vec::with_capacity(config.pairs * types.len());
     for _ in 0..config.pairs {
         for ty in &types {
-            xs.push(match ty {
-                Scalar::Int | Scalar::Long => rng.random_range(config.int_range.0..=config.int_range.1) as f32,
-                _ => rng.random_range(-1.0f32..1.0),
+            xs.push(match integer_range(*ty, config) {
+                Some((lo, hi)) => rng.random_range(lo..=hi) as f32,
+                None => rng.random_range(-1.0f32..1.0),
             });
         }
     }
@@ -260,7 +284,10 @@ pub fn build(
         .into_iter()
         .map(|r| (r.file.clone(), r))
         .collect();
-    let todo: Vec<&CorpusFile> = files.iter().filter(|f| !done.contains_key(&f.id)).collect();
+    // A file read again gets a newer record, which supersedes the older one (the last line of a
+    // file wins when the journal is read).
+    let todo: Vec<&CorpusFile> =
+        files.iter().filter(|f| done.get(&f.id).is_none_or(|r| r.is_stale(config.filter))).collect();
     let stubs = paths.work.join("stubs");
     let progress = bar(todo.len(), "files", quiet);
     let mut j = Journal::open(&files_journal).map_err(io_err(&files_journal))?;
@@ -429,6 +456,7 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         syntax_errors: 0,
         rejected: Vec::new(),
         candidates: Vec::new(),
+        filter_revision: TYPE_FILTER_REVISION,
     };
     if config.prefilter && !may_define_floating(f) {
         record.failure = Some("no_floating_type".into());

@@ -1,8 +1,8 @@
 //! Stage 3's type filter: which function definitions have a signature the harness can run.
 //!
 //! Types are read from the tree-sitter tree, through the unit's typedefs (`typedef double real;`
-//! makes `real f(real x)` a `double f(double x)`; `int32_t` is `int` and `int64_t` is `long`, as on
-//! every LP64 Linux). K&R definitions (`double f(x) double x; { ... }`) are read from their
+//! makes `real f(real x)` a `double f(double x)`; `int32_t` is `int`, `int64_t` and `long long` are
+//! `long`, `uint64_t` and `size_t` are `unsigned long`, as on every LP64 Linux). K&R definitions (`double f(x) double x; { ... }`) are read from their
 //! parameter declarations. The candidate's definition header is then rewritten in the canonical form
 //! of its [`Signature`] (no `static`, `inline`, attributes or typedef names), which is what lets
 //! the harness call it and [`Signature::from_source`] read it.
@@ -15,6 +15,12 @@ use tree_sitter::Node;
 use super::translation_unit::{Source, descendants, innermost_identifier};
 use crate::signature::{Param, ParamRole, Scalar, Signature};
 
+/// The revision of what [`TypeFilter::Extended`] admits, journaled with every file a build reads:
+/// a build resumed after the filter admitted more reads again the files whose functions an older
+/// revision rejected ([`FileRecord::is_stale`](super::pipeline::FileRecord::is_stale)).
+/// 1: `unsigned int`, `unsigned long` (`size_t`, `uint64_t`) and `long long` scalars.
+pub const TYPE_FILTER_REVISION: u32 = 1;
+
 /// Which function signatures become candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,10 +29,11 @@ pub enum TypeFilter {
     /// `float`/`double` return.
     #[default]
     Paper,
-    /// Also `int`/`long` parameters by value (the harness rounds their inputs; sample them as small
-    /// integers), `float *`/`double *` out-pointers (only dereferenced or indexed at `[0]`, never
-    /// used as arrays), and `void`/`int`/`long` returns; at least one input and one output, and at
-    /// least one `float`/`double` among them (pure integer functions are left out).
+    /// Also `int`/`long`/`unsigned int`/`unsigned long` parameters by value (the harness rounds
+    /// their inputs; sample them as small integers), `float *`/`double *` out-pointers (only
+    /// dereferenced or indexed at `[0]`, never used as arrays), and `void` or integer returns; at
+    /// least one input and one output, and at least one `float`/`double` among them (pure integer
+    /// functions are left out).
     Extended,
 }
 
@@ -260,12 +267,8 @@ fn resolve_at(ty: Node<'_>, src: &Source, typedefs: &Typedefs<'_>, depth: usize)
     let text = src.of(ty);
     match ty.kind() {
         "primitive_type" => match text {
-            "float" => Base::Scalar(Scalar::Float),
-            "double" => Base::Scalar(Scalar::Double),
-            "int" | "int32_t" => Base::Scalar(Scalar::Int),
-            "int64_t" => Base::Scalar(Scalar::Long),
             "void" => Base::Void,
-            _ => Base::Other,
+            _ => Scalar::from_words(&[text]).map_or(Base::Other, Base::Scalar),
         },
         "sized_type_specifier" => {
             let mut cursor = ty.walk();

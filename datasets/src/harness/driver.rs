@@ -4,7 +4,7 @@
 //!   `#line` directive so compiler messages point into it), a compile-time check that the function
 //!   has the declared signature, and `compnet_drv_eval`, which calls the function on a block of
 //!   pairs (`f64` in, converted to each parameter's type: a cast for `float`/`double`, rounding to
-//!   the nearest integer with `lrint` for `int`/`long`; every output, integer or not, is written as
+//!   the nearest integer with `lrint` for the integer types; every output, integer or not, is written as
 //!   `f64`). A function with out-pointers is called twice per pair, its out-pointers first on
 //!   zeroed locals, then on locals holding other values: if any output differs, the function
 //!   read an out-pointer before writing it (an input array walked by pointer, say) or did not
@@ -48,8 +48,9 @@ pub(crate) fn function_unit(source: &str, sig: &Signature, file_name: &str) -> S
             ParamRole::Input => {
                 args.push(match p.ty {
                     Scalar::Float | Scalar::Double => format!("({ty})compnet_drv_x[{i_in}]"),
-                    Scalar::Int => format!("(int)lrint(compnet_drv_x[{i_in}])"),
-                    Scalar::Long => format!("lrint(compnet_drv_x[{i_in}])"),
+                    Scalar::Int | Scalar::Long | Scalar::UInt | Scalar::ULong => {
+                        format!("({ty})lrint(compnet_drv_x[{i_in}])")
+                    }
                 });
                 i_in += 1;
             }
