@@ -56,7 +56,7 @@ def first_pairs(table, n):
     table = table.set_column(table.schema.get_field_index("inputs"), "inputs", cut("inputs"))
     return table.set_column(table.schema.get_field_index("outputs"), "outputs", cut("outputs"))
 
-# Snappy: the binary's Parquet reader has no zstd.
+# Snappy, as compnet writes: a binary built before 2026-12-02 cannot read zstd.
 write = lambda table, path: pq.write_table(table, path, compression="snappy")
 write(first_pairs(rows, train_pairs) if train_pairs else rows, ".gpu/exestack/train.parquet")
 write(first_pairs(rows, 256), ".gpu/exestack/eval-train.parquet")

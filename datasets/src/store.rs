@@ -14,8 +14,9 @@
 //! | `inputs` | `list<list<float32>>` | one list of `n_in` values per pair |
 //! | `outputs` | `list<list<float32>>` | one list of `n_out` values per pair |
 //!
-//! Files are written to a temporary file beside the target and renamed into place, so a reader never
-//! sees half a file.
+//! Files are written Snappy-compressed to a temporary file beside the target and renamed into place,
+//! so a reader never sees half a file. Files written elsewhere may be Snappy, zstd, gzip or
+//! uncompressed (pyarrow's `compression=`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
