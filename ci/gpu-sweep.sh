@@ -9,8 +9,10 @@
 # Carried: .gpu/compnet.xz, .gpu/exestack/{train,val,test}.parquet (ci/gpu-exestack-prepare.sh
 # with VAL_PROGRAMS), .gpu/eval/ (ci/gpu-eval-prepare.sh). A variant whose covering is not the
 # default 18,32,32,8 is screened as the second CompNet (it compiles what the default cannot).
-# TEST names the held-out file the screens read (default .gpu/exestack/test.parquet; a cut of it
-# keeps the carry small). SCREEN adds `compnet eval` flags (default: 50 ExeStack programs, 3 trials, 1,000 epochs,
+# TEST names the file of programs the screens read (default .gpu/exestack/test.parquet). Better:
+# TEST=.gpu/exestack/val.parquet, the validation programs, which keeps the held-out ones out of
+# the choice. A variant trained on cut data (TRAIN_PAIRS=512 in ci/gpu-exestack-prepare.sh) needs
+# `--pairs 512 --pairs-per-step 512` among its flags. SCREEN adds `compnet eval` flags (default: 50 ExeStack programs, 3 trials, 1,000 epochs,
 # 2,048 pairs per ParrotBench program, 50 baseline steps).
 # SCREEN_ONLY=1 skips the training (a warm machine keeps runs/sweep/ from the previous job).
 # Brings back: sweep.tgz (each run's best/, metrics.csv, config.json; each screen's results.json
