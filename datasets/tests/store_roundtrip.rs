@@ -122,8 +122,7 @@ fn files_pyarrow_rewrote_with_zstd_or_gzip_read_back_the_same() {
         let other = dir.path().join(format!("{codec}.parquet"));
         let script = "import sys, pyarrow.parquet as pq\n\
                       pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], compression=sys.argv[3])";
-        let out =
-            Command::new("python3").args(["-c", script]).arg(&path).arg(&other).arg(codec).output().unwrap();
+        let out = Command::new("python3").args(["-c", script]).arg(&path).arg(&other).arg(codec).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(read_records(&other).unwrap_or_else(|e| panic!("{codec}: {e}")), records, "{codec}");
     }
