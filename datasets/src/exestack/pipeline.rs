@@ -207,7 +207,7 @@ fn integer_range(ty: Scalar, config: &BuildConfig) -> Option<(i32, i32)> {
     }
 }
 
-/// Input domain per parameter: `[-1, 1]` for floating-point inputs, [`integer_range`] for integers.
+/// Input domain per parameter: `[-1, 1]` for floating-point inputs, the sampled integers (`integer_range`) for integers.
 pub fn input_domain(signature: &Signature, config: &BuildConfig) -> Vec<(f32, f32)> {
     input_types(signature)
         .map(|ty| integer_range(ty, config).map_or((-1.0, 1.0), |(lo, hi)| (lo as f32, hi as f32)))
