@@ -288,6 +288,13 @@ pub fn build(
     // file wins when the journal is read).
     let todo: Vec<&CorpusFile> =
         files.iter().filter(|f| done.get(&f.id).is_none_or(|r| r.is_stale(config.filter))).collect();
+    let stale = todo.iter().filter(|f| done.contains_key(&f.id)).count();
+    if stale > 0 && !quiet {
+        eprintln!(
+            "reading again {stale} journaled files whose functions an older type filter rejected \
+             (it admits more since revision {TYPE_FILTER_REVISION})"
+        );
+    }
     let stubs = paths.work.join("stubs");
     let progress = bar(todo.len(), "files", quiet);
     let mut j = Journal::open(&files_journal).map_err(io_err(&files_journal))?;
