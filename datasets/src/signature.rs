@@ -7,11 +7,10 @@
 //! value (if not `void`) followed by the out-pointer parameters in order.
 //!
 //! Every value crosses the harness as a floating-point number. An integer input is rounded to the
-//! nearest integer by the driver (`(int)lrint(v)`, `lrint(v)` for `long`), so whoever samples inputs
-//! for an integer parameter should draw integers, from a small range: the ExeStack pipeline draws
-//! them uniformly from the integers in [−16, 16], [0, 16] for unsigned ones (float inputs stay
-//! U(−1, 1)). An integer return
-//! value or out-pointer is converted to `double` exactly. ParrotBench has floating-point
+//! nearest integer by the driver (`(T)lrint(v)` for a parameter of type `T`), so whoever samples
+//! inputs for an integer parameter should draw integers, from a small range: the ExeStack pipeline
+//! draws them uniformly from the integers in [−16, 16], [0, 16] for unsigned ones (float inputs
+//! stay U(−1, 1)). An integer return value or out-pointer is converted to `double` exactly. ParrotBench has floating-point
 //! signatures only.
 
 use std::fmt;

@@ -9,7 +9,7 @@ use std::process::Command;
 use compnet_datasets::exestack::TypeFilter;
 use compnet_datasets::exestack::corpus::{fallback_include_dir, folder_files};
 use compnet_datasets::exestack::pipeline::{BuildConfig, BuildPaths, BuildStats, FileRecord, build};
-use compnet_datasets::store::read_records;
+use compnet_datasets::store::{ProgramRecord, read_records};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
@@ -27,6 +27,12 @@ fn run_with(out: &Path, config: &BuildConfig) -> BuildStats {
     let fallback = fallback_include_dir(&out.join("work")).unwrap();
     let files = folder_files(&corpus(), &fallback).unwrap();
     build(&files, Vec::new(), out, config, true).unwrap()
+}
+
+/// The records of a build's train and test files.
+fn dataset(out: &Path) -> [Vec<ProgramRecord>; 2] {
+    let paths = BuildPaths::new(out);
+    [read_records(&paths.train).unwrap(), read_records(&paths.test).unwrap()]
 }
 
 fn names(path: &Path) -> Vec<String> {
@@ -77,10 +83,7 @@ fn fixture_corpus_through_every_stage() {
     assert_eq!(s.train_programs + s.test_programs, 9);
 
     // The output of a kept function is the real function's: ml_mix(x, y) = 0.3 x + 0.7 y.
-    let all: Vec<_> = [BuildPaths::new(&out).train, BuildPaths::new(&out).test]
-        .iter()
-        .flat_map(|p| read_records(p).unwrap())
-        .collect();
+    let all = dataset(&out).concat();
     let mix = all.iter().find(|r| r.function == "ml_mix" && r.split == "train").unwrap();
     assert_eq!(mix.pairs.len(), 32);
     assert_eq!(mix.domain, vec![(-1.0, 1.0); 2]);
@@ -113,12 +116,7 @@ for path in sys.argv[1:]:
     // Determinism: a second build from scratch writes the same records.
     let again = dir.path().join("again");
     run(&again, TypeFilter::Paper);
-    for (a, b) in [
-        (BuildPaths::new(&out).train, BuildPaths::new(&again).train),
-        (BuildPaths::new(&out).test, BuildPaths::new(&again).test),
-    ] {
-        assert_eq!(read_records(&a).unwrap(), read_records(&b).unwrap());
-    }
+    assert_eq!(dataset(&out), dataset(&again));
 }
 
 #[test]
@@ -132,10 +130,7 @@ fn extended_filter_admits_out_pointers_and_ints() {
         assert!(kept.iter().any(|k| k == f), "{f} not kept: {kept:?} ({s:?})");
     }
     assert!(!kept.iter().any(|k| k == "ml_table"), "pointer-to-array parameters never pass");
-    let all: Vec<_> = [BuildPaths::new(&out).train, BuildPaths::new(&out).test]
-        .iter()
-        .flat_map(|p| read_records(p).unwrap())
-        .collect();
+    let all = dataset(&out).concat();
     let scaled = all.iter().find(|r| r.function == "ml_scaled").unwrap();
     assert_eq!(scaled.domain[1], (-16.0, 16.0));
     for i in 0..scaled.pairs.len() {
@@ -167,13 +162,7 @@ fn prefilter_skips_only_files_without_floating_types() {
     assert_eq!(without.files_dropped.get("no_floating_type"), None);
     assert_eq!(without.functions_seen, with.functions_seen + 2, "{without:?}");
     assert_eq!(without.candidates, with.candidates);
-    for file in ["train.parquet", "test.parquet"] {
-        assert_eq!(
-            read_records(&dir.path().join("with").join(file)).unwrap(),
-            read_records(&out.join(file)).unwrap(),
-            "{file}"
-        );
-    }
+    assert_eq!(dataset(&dir.path().join("with")), dataset(&out));
 }
 
 #[test]
@@ -181,6 +170,7 @@ fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("old");
     let fresh = run(&out, TypeFilter::Extended);
+    let fresh_dataset = dataset(&out);
     // Make the journal one an older revision wrote: no revision, and ml_share (a size_t
     // parameter, admitted since revision 1) rejected by the type filter.
     let journal = BuildPaths::new(&out).work.join("files.jsonl");
@@ -209,14 +199,7 @@ fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
     let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
     assert_eq!(lines, old.len() + stale, "only the files with type-filter rejections are read again");
     assert_eq!((resumed.candidates, resumed.kept), (fresh.candidates, fresh.kept));
-    let again = dir.path().join("again");
-    run(&again, TypeFilter::Extended);
-    for (a, b) in [
-        (BuildPaths::new(&out).train, BuildPaths::new(&again).train),
-        (BuildPaths::new(&out).test, BuildPaths::new(&again).test),
-    ] {
-        assert_eq!(read_records(&a).unwrap(), read_records(&b).unwrap());
-    }
+    assert_eq!(dataset(&out), fresh_dataset, "the resumed build writes what the fresh one wrote");
     // The paper's filter has not changed: under it, no record is stale.
     for line in &old {
         let record: FileRecord = serde_json::from_str(line).unwrap();

@@ -2,8 +2,8 @@
 //!
 //! Types are read from the tree-sitter tree, through the unit's typedefs (`typedef double real;`
 //! makes `real f(real x)` a `double f(double x)`; `int32_t` is `int`, `int64_t` and `long long` are
-//! `long`, `uint64_t` and `size_t` are `unsigned long`, as on every LP64 Linux). K&R definitions (`double f(x) double x; { ... }`) are read from their
-//! parameter declarations. The candidate's definition header is then rewritten in the canonical form
+//! `long`, `uint64_t` and `size_t` are `unsigned long`, as on every LP64 Linux: `Scalar::from_words`).
+//! K&R definitions (`double f(x) double x; { ... }`) are read from their parameter declarations. The candidate's definition header is then rewritten in the canonical form
 //! of its [`Signature`] (no `static`, `inline`, attributes or typedef names), which is what lets
 //! the harness call it and [`Signature::from_source`] read it.
 

@@ -366,9 +366,10 @@ mod tests {
         let init: Vec<f32> = (0..n).map(|k| ((k * 5 % 9) as f32 - 4.0) * 1.5).collect();
         let xs: Vec<f32> = (0..24).map(|k| (k as f32 / 12.0) - 1.0).collect();
         let x = Tensor::<3>::from_data(TensorData::new(xs, [1, 8, 3]), &device);
+        let host_spread = InitSpread::new(&covering, &device);
         let measure = |p: &Tensor<2>| -> (f32, f32) {
             let (_, pre) = run_covering_traced(&covering, p.clone(), x.clone());
-            (saturation(&pre).into_scalar(), InitSpread::new(&covering, &device).weight_scale(p.clone()).into_scalar())
+            (saturation(&pre).into_scalar(), host_spread.weight_scale(p.clone()).into_scalar())
         };
         let spread = InitSpread::new(&covering, &device.clone().autodiff());
         let mut p = Tensor::<2>::from_data(TensorData::new(init, [1, n]), &device);

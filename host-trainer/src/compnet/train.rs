@@ -249,10 +249,12 @@ pub fn train(
             });
             let (x, y, mask) = data.batch(batch, pick.as_deref(), &train_device);
             let params = net.generate(tokens);
-            let (predicted, pre) = if config.saturation_penalty > 0.0 {
-                net.run_surrogates_traced(params.clone(), x)
+            // Only the saturation penalty needs the hidden pre-activations (docs/compnet.md).
+            let (predicted, saturation_term) = if config.saturation_penalty > 0.0 {
+                let (predicted, pre) = net.run_surrogates_traced(params.clone(), x);
+                (predicted, Some(saturation(&pre).mul_scalar(config.saturation_penalty)))
             } else {
-                (net.run_surrogates(params.clone(), x), Vec::new())
+                (net.run_surrogates(params.clone(), x), None)
             };
             let mse = masked_mse(predicted, y, mask);
             // The loss stays on the device (reading it each step would wait for the GPU); it is
@@ -260,8 +262,8 @@ pub fn train(
             // alone, so that runs with and without the penalties compare.
             unread_loss.push(mse.clone().detach());
             let mut loss = mse;
-            if config.saturation_penalty > 0.0 {
-                loss = loss + saturation(&pre).mul_scalar(config.saturation_penalty);
+            if let Some(term) = saturation_term {
+                loss = loss + term;
             }
             if config.weight_penalty > 0.0 {
                 loss = loss + spread.weight_scale(params).mul_scalar(config.weight_penalty);
