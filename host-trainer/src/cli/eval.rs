@@ -22,7 +22,7 @@ use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
-use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, improvement, run};
+use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, improvement, run, trial_pairs};
 use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 #[derive(Debug, Args)]
@@ -114,6 +114,32 @@ fn encode(vocabulary: &Vocabulary, source: &str, max: usize) -> Option<Vec<u32>>
         t.truncate(max);
         t
     })
+}
+
+/// Padding a batch's programs costs arithmetic, splitting them costs kernel launches: on an
+/// H200 one epoch's launches (about 5 ms) take as long as a batch of programs' 36 surrogates on
+/// roughly this many more pairs each, so a program is padded by at most this many pairs.
+const PADDING_PAIRS: usize = 8192;
+
+/// Groups programs, given as `(benchmark, training pairs)`, into finetuning batches: one
+/// benchmark per batch, no program padded by more than [`PADDING_PAIRS`]. Each batch lists places
+/// in `programs`, in their order.
+fn like_sized_batches(programs: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..programs.len()).collect();
+    // Largest first within a benchmark: a batch opens with its largest program.
+    order.sort_by_key(|&i| (programs[i].0, std::cmp::Reverse(programs[i].1)));
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        let (bench, pairs) = programs[i];
+        match batches.last_mut() {
+            Some(b) if programs[b[0]].0 == bench && programs[b[0]].1 - pairs <= PADDING_PAIRS => b.push(i),
+            _ => batches.push(vec![i]),
+        }
+    }
+    for b in &mut batches {
+        b.sort_unstable();
+    }
+    batches
 }
 
 fn evenly(n: usize, k: usize) -> Vec<usize> {
@@ -238,8 +264,9 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         benchmarks.push(("ParrotBench", programs, left_out));
     }
 
-    // Each program goes to the first CompNet whose covering shape covers it; every program,
-    // method and trial of one CompNet, one benchmark and one size is one batched finetuning.
+    // Each program goes to the first CompNet whose covering shape covers it; the programs of one
+    // CompNet and one benchmark whose training sizes at a data size are alike
+    // (`like_sized_batches`) are one batched finetuning of all their methods and trials.
     let all: Vec<BenchProgram> = benchmarks.iter().flat_map(|b| b.1.iter().cloned()).collect();
     // bench_of[place]: which benchmark the program at that place belongs to.
     let bench_of: Vec<usize> =
@@ -253,7 +280,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let k = first_covering(&nets, p.train.n_in(), p.train.n_out());
         members[k.expect("programs outside every covering were left out")].push(i);
     }
-    let mut family_runs = Vec::new();
+    // (size index, places in `all`, run) of every finetuned batch.
+    let mut parts: Vec<(usize, Vec<usize>, Run)> = Vec::new();
     for (family, places) in nets.iter().zip(&members).filter(|(_, m)| !m.is_empty()) {
         let programs: Vec<BenchProgram> = places.iter().map(|&i| all[i].clone()).collect();
         eprintln!("{}: covering {:?}, {} programs", family.path.display(), family.covering.widths(), programs.len());
@@ -264,31 +292,24 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;
         let fomaml_init = fomaml(&family.covering, &train_set, &maml_config, &device, &bar)?;
         bar.finish_and_clear();
-        // Each benchmark's programs finetune in one batch, so an ExeStack program (1,024 training
-        // pairs) is not padded to ParrotBench's sizes (sobel: 262,144).
-        let mut batches: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (i, &place) in places.iter().enumerate() {
-            let bench = bench_of[place];
-            match batches.iter_mut().find(|(b, _)| *b == bench) {
-                Some((_, members)) => members.push(i),
-                None => batches.push((bench, vec![i])),
-            }
-        }
-        for (_, batch) in batches {
-            let pairs = batch.iter().map(|&i| programs[i].train.len()).max().unwrap_or(0);
-            let batch_programs: Vec<BenchProgram> = batch.iter().map(|&i| programs[i].clone()).collect();
-            let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
-            let inits = Inits {
-                cpn: Inits::generate_cpn(&family.net, &batch_programs, &device)?,
-                pts: pts.clone(),
-                fomaml: fomaml_init.clone(),
-            };
-            let mut runs = Vec::new();
-            for &size in &a.sizes {
+        let n_params = family.covering.n_params();
+        let cpn = Inits::generate_cpn(&family.net, &programs, &device)?;
+        for (s, &size) in a.sizes.iter().enumerate() {
+            // Programs of one benchmark and of like training sizes at this data size finetune in
+            // one batch: fft's 26,214 training pairs are not padded to sobel's 209,715.
+            let bench_and_pairs: Vec<(usize, usize)> =
+                places.iter().map(|&place| (bench_of[place], trial_pairs(all[place].train.len(), size).0)).collect();
+            for batch in like_sized_batches(&bench_and_pairs) {
                 let t = Instant::now();
+                let batch_programs: Vec<BenchProgram> = batch.iter().map(|&i| programs[i].clone()).collect();
+                let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
+                let inits = Inits {
+                    cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
+                    pts: pts.clone(),
+                    fomaml: fomaml_init.clone(),
+                };
                 let sized = run(
                     &batch_programs,
-                    &batch_places,
                     &family.covering,
                     &inits,
                     &Method::ALL,
@@ -298,21 +319,27 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     a.seed,
                     &device,
                 )?;
-                runs.extend(sized);
                 eprintln!(
-                    "{:>7}: {} programs of up to {pairs} training pairs × {trials} trials × 4 methods in {:.1} s",
+                    "{:>7}: {} programs of up to {} training pairs × {trials} trials × 4 methods in {:.1} s",
                     format!("{} %", size * 100.0),
                     batch_programs.len(),
+                    batch.iter().map(|&i| bench_and_pairs[i].1).max().unwrap_or(0),
                     t.elapsed().as_secs_f64()
                 );
+                parts.extend(sized.into_iter().map(|r| (s, batch_places.clone(), r)));
             }
-            family_runs.push((batch_places, runs));
         }
     }
-    let runs: Vec<Run> = (0..family_runs[0].1.len())
-        .map(|k| {
-            let parts: Vec<(&[usize], Run)> = family_runs.iter().map(|(m, r)| (m.as_slice(), r[k].clone())).collect();
-            Run::merge(&parts, all.len())
+    // One run per (size, method) over every program.
+    let runs: Vec<Run> = (0..a.sizes.len())
+        .flat_map(|s| Method::ALL.map(|m| (s, m)))
+        .map(|(s, m)| {
+            let mine: Vec<(&[usize], Run)> = parts
+                .iter()
+                .filter(|(k, _, r)| *k == s && r.method == m)
+                .map(|(_, places, r)| (places.as_slice(), r.clone()))
+                .collect();
+            Run::merge(&mine, all.len())
         })
         .collect();
     let mut results = Vec::new();
@@ -467,4 +494,36 @@ fn colour_quantization(
         &compnet_datasets::images::Image { width: w * all.len(), height: h, rgb },
     )?;
     Ok(ColourResult { images: photos.iter().map(|(n, im)| (n.to_string(), im.width, im.height)).collect(), by_method })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PADDING_PAIRS, like_sized_batches};
+
+    /// Every program in exactly one batch, one benchmark per batch, padding bounded.
+    fn check(programs: &[(usize, usize)]) -> Vec<Vec<usize>> {
+        let batches = like_sized_batches(programs);
+        for b in &batches {
+            let largest = b.iter().map(|&i| programs[i].1).max().unwrap();
+            assert!(b.iter().all(|&i| programs[i].0 == programs[b[0]].0 && largest - programs[i].1 <= PADDING_PAIRS));
+        }
+        let mut seen: Vec<usize> = batches.concat();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..programs.len()).collect::<Vec<_>>());
+        batches
+    }
+
+    #[test]
+    fn batches_keep_benchmarks_apart_and_padding_bounded() {
+        // ExeStack (0) at 819 training pairs; ParrotBench (1) at 100 %: sobel, jmeint, kmeans,
+        // fft, inversek2j.
+        let full = [(0, 819), (1, 209_715), (0, 819), (1, 80_000), (1, 40_000), (1, 26_214), (1, 8_000)];
+        assert_eq!(check(&full), vec![vec![0, 2], vec![1], vec![3], vec![4], vec![5], vec![6]]);
+        // At 10 %, all but sobel are within 8,192 pairs of the largest: one batch.
+        let tenth = [(1, 20_972), (1, 8_000), (1, 4_000), (1, 2_621), (1, 800)];
+        assert_eq!(check(&tenth), vec![vec![0], vec![1, 2, 3, 4]]);
+        // Capped ParrotBench sizes (all 8,192) stay one batch, as before.
+        assert_eq!(check(&[(1, 6554), (1, 6554), (1, 6277)]), vec![vec![0, 1, 2]]);
+        assert!(check(&[]).is_empty());
+    }
 }

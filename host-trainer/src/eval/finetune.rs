@@ -39,16 +39,40 @@ impl PairBlock {
         block
     }
 
+    /// On the device, each surrogate's pairs cut into `chunks` rows of at most [`CHUNK_PAIRS`]
+    /// (the last padded with weight 0): `x [m · chunks, CHUNK_PAIRS, n_in]`, ….
     fn upload(&self, m: usize, n_in: usize, n_out: usize, device: &Device) -> DeviceBlock {
+        let chunks = self.n.div_ceil(CHUNK_PAIRS);
+        let rows = if chunks > 1 { CHUNK_PAIRS } else { self.n };
+        let pad = |v: &[f32], width: usize| -> Vec<f32> {
+            if chunks * rows == self.n {
+                return v.to_vec();
+            }
+            let mut out = vec![0.0; m * chunks * rows * width];
+            for (s, row) in v.chunks(self.n * width).enumerate() {
+                out[s * chunks * rows * width..][..row.len()].copy_from_slice(row);
+            }
+            out
+        };
+        let shape = |width: usize| [m * chunks, rows, width];
         DeviceBlock {
-            x: Tensor::from_data(TensorData::new(self.x.clone(), [m, self.n, n_in]), device),
-            y: Tensor::from_data(TensorData::new(self.y.clone(), [m, self.n, n_out]), device),
-            w: Tensor::from_data(TensorData::new(self.w.clone(), [m, self.n, 1]), device),
+            chunks,
+            x: Tensor::from_data(TensorData::new(pad(&self.x, n_in), shape(n_in)), device),
+            y: Tensor::from_data(TensorData::new(pad(&self.y, n_out), shape(n_out)), device),
+            w: Tensor::from_data(TensorData::new(pad(&self.w, 1), shape(1)), device),
         }
     }
 }
 
+/// Pairs per row of a surrogate's block on the device. A surrogate with 200,000 pairs in one
+/// row makes every reduction over pairs (the loss, the weights' gradients) a long, narrow one
+/// that a GPU runs slowly; cut into rows of this many, its copies (one per row, their gradients
+/// summed by the copy's backward) run as a wide batch, as CompNet training's 1,024 pairs do.
+const CHUNK_PAIRS: usize = 2048;
+
 struct DeviceBlock {
+    /// Rows per surrogate.
+    chunks: usize,
     x: Tensor<3>,
     y: Tensor<3>,
     w: Tensor<3>,
@@ -103,10 +127,21 @@ struct SurrogateBank {
 
 /// `[m]`: each surrogate's mean squared error over its real pairs and outputs.
 fn loss_per_surrogate(covering: &CoveringShape, params: Tensor<2>, b: &DeviceBlock, out_mask: &Tensor<3>) -> Tensor<1> {
-    let m = params.dims()[0];
-    let err = (run_covering(covering, params, b.x.clone()) - b.y.clone()).square() * out_mask.clone() * b.w.clone();
-    let count = (b.w.clone().sum_dim(1) * out_mask.clone().sum_dim(2)).reshape([m]).clamp_min(1.0);
-    err.sum_dim(2).sum_dim(1).reshape([m]) / count
+    let [m, n_params] = params.dims();
+    let c = b.chunks;
+    // One copy of a surrogate's parameters per row of its pairs.
+    let copies =
+        if c > 1 { params.reshape([m, 1, n_params]).repeat_dim(1, c).reshape([m * c, n_params]) } else { params };
+    let n_out = out_mask.dims()[2];
+    let out_mask = out_mask.clone().reshape([m, 1, 1, n_out]);
+    let per_row = |t: Tensor<3>| {
+        let [_, rows, width] = t.dims();
+        t.reshape([m, c, rows, width])
+    };
+    let err = per_row((run_covering(covering, copies, b.x.clone()) - b.y.clone()).square()) * out_mask.clone();
+    let w = per_row(b.w.clone());
+    let count = (w.clone().sum_dim(2).sum_dim(1) * out_mask.sum_dim(3)).reshape([m]).clamp_min(1.0);
+    (err * w).sum_dim(3).sum_dim(2).sum_dim(1).reshape([m]) / count
 }
 
 fn read(t: Tensor<1>) -> anyhow::Result<Vec<f64>> {
@@ -140,32 +175,33 @@ pub fn finetune(
         params: Param::from_tensor(Tensor::from_data(TensorData::new(init.to_vec(), [m, n_params]), &train_device)),
     };
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-    let evaluate = |bank: &SurrogateBank| {
-        let p = bank.params.val().inner();
-        (loss_per_surrogate(covering, p.clone(), &val, &out_mask), loss_per_surrogate(covering, p, &test, &out_mask))
-    };
-    let (v0, t0) = evaluate(&bank);
-    let mut best_val = v0;
-    let mut best_test = t0.clone();
-    let mut best_epoch = Tensor::<1>::zeros([m], device);
+    let val_loss = |p: Tensor<2>| loss_per_surrogate(covering, p, &val, &out_mask);
+    let test_loss = |p: Tensor<2>| loss_per_surrogate(covering, p, &test, &out_mask);
     let mut best_params = bank.params.val().inner();
+    let mut best_val = val_loss(best_params.clone());
+    let t0 = test_loss(best_params.clone());
+    let mut best_epoch = Tensor::<1>::zeros([m], device);
     let mut recorded = vec![(0usize, t0.clone())];
     for epoch in 1..=config.epochs {
         // Sum over surrogates: each row's gradient is its own loss's gradient.
         let loss = loss_per_surrogate(covering, bank.params.val(), &train, &out_mask_train).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &bank);
         bank = optim.step(config.learning_rate, bank, grads);
-        let (v, t) = evaluate(&bank);
+        let params = bank.params.val().inner();
+        let v = val_loss(params.clone());
         let better = v.clone().lower(best_val.clone());
         best_val = best_val.mask_where(better.clone(), v);
-        best_test = best_test.mask_where(better.clone(), t.clone());
         best_epoch = best_epoch.mask_where(better.clone(), Tensor::<1>::full([m], epoch as f32, device));
         let rows = better.reshape([m, 1]).repeat_dim(1, n_params);
-        best_params = best_params.mask_where(rows, bank.params.val().inner());
+        best_params = best_params.mask_where(rows, params.clone());
+        // The test set is read only where a curve point is recorded, and once for the kept
+        // parameters below: selection never sees it, and an epoch costs a training and a
+        // validation pass.
         if epoch % config.record_every.max(1) == 0 || epoch == config.epochs {
-            recorded.push((epoch, t));
+            recorded.push((epoch, test_loss(params)));
         }
     }
+    let best_test = test_loss(best_params.clone());
     let curve = recorded.into_iter().map(|(e, t)| Ok((e, read(t)?))).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(FinetuneResult {
         initial_test: read(t0)?,
@@ -228,6 +264,40 @@ mod tests {
         assert_eq!(still.best_epoch, vec![0, 0]);
         assert_eq!(still.best_test, still.initial_test);
         assert_eq!(still.best_params, init);
+    }
+
+    /// A block of more pairs than a row holds is cut into rows; the loss is the plain mean over
+    /// all of a surrogate's real pairs, as with one row.
+    #[test]
+    fn pairs_cut_into_rows_give_the_same_loss() {
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 2, hidden: vec![4], n_out: 2, activation: "sigmoid".into() };
+        let sets: Vec<(Vec<f32>, Vec<f32>)> = [5000usize, 2100]
+            .iter()
+            .map(|&n| {
+                let x: Vec<f32> = (0..2 * n).map(|i| ((i * 31 % 97) as f32 / 48.0) - 1.0).collect();
+                let y: Vec<f32> = (0..2 * n).map(|i| ((i * 17 % 89) as f32 / 44.0) - 1.0).collect();
+                (x, y)
+            })
+            .collect();
+        let block = PairBlock::pack(&sets, 2, 2);
+        let chunked = block.upload(2, 2, 2, &device);
+        assert_eq!((chunked.chunks, chunked.x.dims()), (3, [6, CHUNK_PAIRS, 2]));
+        let whole = DeviceBlock {
+            chunks: 1,
+            x: Tensor::from_data(TensorData::new(block.x.clone(), [2, block.n, 2]), &device),
+            y: Tensor::from_data(TensorData::new(block.y.clone(), [2, block.n, 2]), &device),
+            w: Tensor::from_data(TensorData::new(block.w.clone(), [2, block.n, 1]), &device),
+        };
+        let params: Vec<f32> = [covering.random_params(3), covering.random_params(4)].concat();
+        let p = Tensor::<2>::from_data(TensorData::new(params, [2, covering.n_params()]), &device);
+        // Only the first output of the second surrogate is real.
+        let mask = Tensor::<3>::from_data(TensorData::new(vec![1.0, 1.0, 1.0, 0.0], [2, 1, 2]), &device);
+        let a = read(loss_per_surrogate(&covering, p.clone(), &chunked, &mask)).unwrap();
+        let b = read(loss_per_surrogate(&covering, p, &whole, &mask)).unwrap();
+        for (u, v) in a.iter().zip(&b) {
+            assert!((u - v).abs() < 1e-5 * v, "{u} in rows, {v} in one");
+        }
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Inits {
         &self,
         method: Method,
         covering: &CoveringShape,
-        (program, id): (usize, usize),
+        (program, id): (usize, u64),
         trial: usize,
         seed: u64,
     ) -> Vec<f32> {
@@ -95,9 +95,7 @@ impl Inits {
             Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
             Method::Pts => self.pts.clone(),
             Method::Fomaml => self.fomaml.clone(),
-            Method::Rnd => {
-                covering.random_params(seed ^ ((id as u64) << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1))
-            }
+            Method::Rnd => covering.random_params(seed ^ (id << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1)),
         }
     }
 }
@@ -161,25 +159,36 @@ fn padded(pairs: &IoPairs, idx: &[usize], domain: &[(f32, f32)], covering: &Cove
     (x, y)
 }
 
-/// Pairs drawn for one trial at `size`: at least 2, split 80:20 with at least one for validation.
-pub fn trial_split(n: usize, size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// `(training, validation)` pairs of one trial at `size` of `n` pairs: at least 2 drawn, split
+/// 80:20 with at least one for validation.
+pub fn trial_pairs(n: usize, size: f64) -> (usize, usize) {
     let take = ((n as f64 * size).round() as usize).clamp(2, n.max(2));
+    let val = ((take as f64 * 0.2).round() as usize).max(1);
+    (take - val, val)
+}
+
+/// Pairs drawn for one trial at `size` ([`trial_pairs`] of them), seeded.
+pub fn trial_split(n: usize, size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let (train, val) = trial_pairs(n, size);
     let mut idx: Vec<usize> = (0..n).collect();
     idx.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    idx.truncate(take);
-    let val = ((take as f64 * 0.2).round() as usize).max(1);
-    let train = idx[..take - val].to_vec();
-    (train, idx[take - val..].to_vec())
+    idx.truncate(train + val);
+    (idx[..train].to_vec(), idx[train..].to_vec())
+}
+
+/// A program's seed part, from its name (FNV-1a): a program gets the same trial subsets and RND
+/// draws whichever other programs run beside it, in this run or in another (sobel alone and the
+/// other five programs in a second command give what all six together give).
+pub fn program_id(name: &str) -> u64 {
+    name.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193)).into()
 }
 
 /// Runs every method in `methods` at one size on every program, `trials` times, as one batched
-/// finetuning of `methods × programs × trials` surrogates. `ids` are the programs' places in the
-/// whole evaluation: they seed the trials' subsets and RND, so a program gets the same draws
-/// whichever other programs run beside it.
+/// finetuning of `methods × programs × trials` surrogates. Each program's subsets and RND draws
+/// are seeded by `seed` and its name ([`program_id`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
-    ids: &[usize],
     covering: &CoveringShape,
     inits: &Inits,
     methods: &[Method],
@@ -189,15 +198,15 @@ pub fn run(
     seed: u64,
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
-    anyhow::ensure!(ids.len() == programs.len(), "{} programs but {} ids", programs.len(), ids.len());
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
     for &method in methods {
-        for (p, (program, &id)) in programs.iter().zip(ids).enumerate() {
+        for (p, program) in programs.iter().enumerate() {
+            let id = program_id(&program.name);
             for t in 0..trials {
                 // The same subsets for every method: methods differ only in where they start.
-                let trial_seed = seed ^ ((id as u64) << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
+                let trial_seed = seed ^ (id << 32) ^ ((t as u64) << 8) ^ size.to_bits().rotate_left(17);
                 let (tr, va) = trial_split(program.train.len(), size, trial_seed);
                 train.push(padded(&program.train, &tr, &program.domain, covering));
                 val.push(padded(&program.train, &va, &program.domain, covering));
@@ -283,6 +292,56 @@ mod tests {
         assert_eq!(merged.mean_test(), [10.0, 11.0, 12.0, 13.0]);
         assert_eq!(merged.curves[1], [(0, 11.0)]);
         assert_eq!(merged.params[3][1], [13.0]);
+    }
+
+    /// A program gets the same subsets, RND draws and losses alone as beside another, which is
+    /// what lets a large benchmark be run in parts and joined.
+    #[test]
+    fn a_program_alone_gets_what_it_gets_beside_others() {
+        let covering = CoveringShape { n_in: 2, hidden: vec![4], n_out: 1, activation: "sigmoid".into() };
+        let program = |name: &str, n: usize, k: f32| {
+            let x: Vec<f32> = (0..2 * n).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+            let y: Vec<f32> = x.chunks(2).map(|p| (k * p[0]).sin() * p[1]).collect();
+            let pairs = IoPairs::new(2, 1, x, y).unwrap();
+            BenchProgram {
+                name: name.into(),
+                tokens: vec![1],
+                domain: vec![(-1.0, 1.0); 2],
+                train: pairs.select(&(0..n - 20).collect::<Vec<_>>()),
+                test: pairs.select(&(n - 20..n).collect::<Vec<_>>()),
+            }
+        };
+        let (a, b) = (program("a.c:f", 300, 1.0), program("b.c:g", 120, 2.0));
+        let n = covering.n_params();
+        let cpn_a = vec![0.1; n];
+        let cpn_b = covering.random_params(9);
+        let inits = |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n] };
+        let config = FinetuneConfig { epochs: 20, learning_rate: 0.01, record_every: 10 };
+        let device = Device::flex();
+        let methods = [Method::Cpn, Method::Rnd];
+        let both = run(
+            &[a, b.clone()],
+            &covering,
+            &inits([cpn_a, cpn_b.clone()].concat()),
+            &methods,
+            0.5,
+            3,
+            &config,
+            1,
+            &device,
+        )
+        .unwrap();
+        let alone = run(&[b], &covering, &inits(cpn_b), &methods, 0.5, 3, &config, 1, &device).unwrap();
+        for (x, y) in both.iter().zip(&alone) {
+            assert_eq!(x.method, y.method);
+            for (u, v) in x.test[1].iter().zip(&y.test[0]) {
+                assert!((u - v).abs() <= 1e-5 * v.max(1e-3), "{:?}: {u} beside another, {v} alone", x.method);
+            }
+            assert_eq!(x.params[1].len(), 3);
+        }
+        // RND's trials differ from each other, and from another program's.
+        assert_ne!(both[1].params[1][0], both[1].params[1][1]);
+        assert_ne!(program_id("a.c:f"), program_id("b.c:g"));
     }
 
     #[test]

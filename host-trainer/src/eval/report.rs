@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use anyhow::Context;
 use plotters::prelude::*;
 
 use crate::artifacts::{draw_legend, register_font, write_png_plot};
@@ -54,6 +55,42 @@ pub struct BenchmarkResult {
     pub epochs_to_target: BTreeMap<String, Vec<Option<usize>>>,
 }
 
+impl BenchmarkResult {
+    /// Adds the programs of another run of this benchmark (the same sizes, other programs, e.g.
+    /// sobel run alone because its 262,144 pairs fill a GPU command): per-program numbers are
+    /// joined and the improvements computed again over all programs.
+    pub fn join(&mut self, other: BenchmarkResult) -> anyhow::Result<()> {
+        anyhow::ensure!(self.sizes == other.sizes, "{}: the runs have different data sizes", self.name);
+        if let Some(p) = other.programs.iter().find(|p| self.programs.contains(p)) {
+            anyhow::bail!("{}: program {p} is in two of the results files", self.name);
+        }
+        let methods: Vec<&String> = self.mean_test.keys().collect();
+        anyhow::ensure!(
+            methods == other.mean_test.keys().collect::<Vec<_>>(),
+            "{}: the runs compare different methods",
+            self.name
+        );
+        self.programs.extend(other.programs);
+        self.left_out.extend(other.left_out);
+        self.left_out.retain(|(name, _)| !self.programs.contains(name));
+        for (method, per_size) in other.mean_test {
+            let mine = self.mean_test.get_mut(&method).expect("same methods");
+            for (row, more) in mine.iter_mut().zip(per_size) {
+                row.extend(more);
+            }
+        }
+        for (method, epochs) in other.epochs_to_target {
+            self.epochs_to_target.entry(method).or_default().extend(epochs);
+        }
+        let rnd = self.mean_test.get(Method::Rnd.name()).context("the runs have no RND column")?.clone();
+        for (method, per_size) in &self.mean_test {
+            let again = per_size.iter().zip(&rnd).map(|(m, r)| super::protocol::improvement(r, m)).collect();
+            self.improvement.insert(method.clone(), again);
+        }
+        Ok(())
+    }
+}
+
 /// The colour-quantization results: `method → [size] (MSE mean, MSE std, SSIM mean)`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ColourResult {
@@ -90,15 +127,13 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     for r in reports {
         for b in r.benchmarks {
             anyhow::ensure!(
-                merged.benchmarks.iter().all(|m| m.name != b.name),
-                "benchmark {} is in two of the results files",
-                b.name
-            );
-            anyhow::ensure!(
                 merged.benchmarks.first().is_none_or(|m| m.sizes == b.sizes),
                 "the results files were run with different data sizes"
             );
-            merged.benchmarks.push(b);
+            match merged.benchmarks.iter_mut().find(|m| m.name == b.name) {
+                Some(m) => m.join(b)?,
+                None => merged.benchmarks.push(b),
+            }
         }
         merged.colour = merged.colour.or(r.colour);
         merged.command = format!("{} & {}", merged.command, shown_command(&r.command));
@@ -121,9 +156,13 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
             }
         }
         let key = "parrot_train_pairs";
-        let empty = merged.config.get(key).is_none_or(|v| v.as_object().is_none_or(|o| o.is_empty()));
-        if let (true, Some(v)) = (empty, r.config.get(key)) {
-            merged.config[key] = v.clone();
+        if let Some(theirs) = r.config.get(key).and_then(|v| v.as_object()) {
+            if !merged.config.get(key).is_some_and(|v| v.is_object()) {
+                merged.config[key] = serde_json::json!({});
+            }
+            if let Some(mine) = merged.config[key].as_object_mut() {
+                mine.extend(theirs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
         }
     }
     Ok(merged)
@@ -481,6 +520,8 @@ pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn report(name: &str, command: &str, programs: &[&str], colour: bool) -> EvalReport {
@@ -523,5 +564,40 @@ mod tests {
         let mut other = report("ParrotBench", "compnet eval", &["fft"], true);
         other.benchmarks[0].sizes = vec![0.0, 0.5];
         assert!(merge(vec![exestack, other]).is_err());
+    }
+
+    #[test]
+    fn runs_of_one_benchmark_on_other_programs_join() {
+        // sobel alone, then fft and kmeans: `[size][program]` losses, sizes 0 and 100 %.
+        let run = |programs: &[&str], cpn: Vec<Vec<f64>>, rnd: Vec<Vec<f64>>, pairs: serde_json::Value| {
+            let mut r = report("ParrotBench", "compnet eval --parrot x", programs, programs.contains(&"kmeans"));
+            let b = &mut r.benchmarks[0];
+            b.improvement = BTreeMap::from([("CPN".to_owned(), vec![0.0; 2]), ("RND".to_owned(), vec![1.0; 2])]);
+            b.epochs_to_target = BTreeMap::from([("CPN".to_owned(), vec![Some(10); programs.len()])]);
+            b.mean_test = BTreeMap::from([("CPN".to_owned(), cpn), ("RND".to_owned(), rnd)]);
+            r.config["parrot_train_pairs"] = pairs;
+            r
+        };
+        let sobel = run(&["sobel"], vec![vec![1.0], vec![0.1]], vec![vec![4.0], vec![0.1]], json!({"sobel": 262144}));
+        let rest = run(
+            &["fft", "kmeans"],
+            vec![vec![1.0, 2.0], vec![0.5, 0.1]],
+            vec![vec![1.0, 8.0], vec![1.0, 0.4]],
+            json!({"fft": 32768, "kmeans": 50000}),
+        );
+        let m = merge(vec![sobel.clone(), rest]).unwrap();
+        assert_eq!(m.benchmarks.len(), 1);
+        let b = &m.benchmarks[0];
+        assert_eq!(b.programs, ["sobel", "fft", "kmeans"]);
+        assert_eq!(b.mean_test["CPN"], vec![vec![1.0, 1.0, 2.0], vec![0.1, 0.5, 0.1]]);
+        // Geometric means over all three programs: (4 · 1 · 4)^(1/3) and (1 · 2 · 4)^(1/3).
+        assert!((b.improvement["CPN"][0] - 16f64.cbrt()).abs() < 1e-12);
+        assert!((b.improvement["CPN"][1] - 2.0).abs() < 1e-12);
+        assert_eq!(b.improvement["RND"], vec![1.0, 1.0]);
+        assert_eq!(b.epochs_to_target["CPN"].len(), 3);
+        assert_eq!(m.config["parrot_train_pairs"], json!({"sobel": 262144, "fft": 32768, "kmeans": 50000}));
+        assert!(m.colour.is_some());
+        // A program in both runs is refused.
+        assert!(merge(vec![sobel.clone(), sobel]).is_err());
     }
 }
