@@ -294,9 +294,23 @@ mod tests {
         // Only the first output of the second surrogate is real.
         let mask = Tensor::<3>::from_data(TensorData::new(vec![1.0, 1.0, 1.0, 0.0], [2, 1, 2]), &device);
         let a = read(loss_per_surrogate(&covering, p.clone(), &chunked, &mask)).unwrap();
-        let b = read(loss_per_surrogate(&covering, p, &whole, &mask)).unwrap();
+        let b = read(loss_per_surrogate(&covering, p.clone(), &whole, &mask)).unwrap();
         for (u, v) in a.iter().zip(&b) {
             assert!((u - v).abs() < 1e-5 * v, "{u} in rows, {v} in one");
+        }
+        // And the same gradient: the copies' gradients are summed back into each surrogate's.
+        let gradient = |blk: &DeviceBlock| -> Vec<f32> {
+            let on_tape = |t: &Tensor<3>| t.clone().autodiff();
+            let blk = DeviceBlock { chunks: blk.chunks, x: on_tape(&blk.x), y: on_tape(&blk.y), w: on_tape(&blk.w) };
+            let leaf = p.clone().autodiff().require_grad();
+            let loss = loss_per_surrogate(&covering, leaf.clone(), &blk, &on_tape(&mask)).sum();
+            leaf.grad(&loss.backward()).expect("a gradient").into_data().to_vec::<f32>().unwrap()
+        };
+        let (ga, gb) = (gradient(&chunked), gradient(&whole));
+        let largest = gb.iter().fold(0f32, |m, g| m.max(g.abs()));
+        assert!(largest > 0.0);
+        for (u, v) in ga.iter().zip(&gb) {
+            assert!((u - v).abs() <= 1e-5 * largest, "gradient {u} in rows, {v} in one");
         }
     }
 
