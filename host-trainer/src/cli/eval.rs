@@ -22,7 +22,7 @@ use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
-use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, improvement, run, trial_pairs};
+use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, run, trial_pairs};
 use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 #[derive(Debug, Args)]
@@ -396,18 +396,12 @@ fn summarize(
 ) -> BenchmarkResult {
     let get = |m: Method, size: f64| runs.iter().find(|r| r.method == m && r.size == size).expect("every run exists");
     let mut mean_test = BTreeMap::new();
-    let mut improvements = BTreeMap::new();
     let mut epochs = BTreeMap::new();
     let largest = sizes.iter().copied().fold(0.0, f64::max);
     let targets: Vec<f64> =
         get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
     for m in Method::ALL {
-        let per_size: Vec<Vec<f64>> = sizes.iter().map(|&s| get(m, s).mean_test()).collect();
-        improvements.insert(
-            m.name().to_owned(),
-            sizes.iter().map(|&s| improvement(&get(Method::Rnd, s).mean_test(), &get(m, s).mean_test())).collect(),
-        );
-        mean_test.insert(m.name().to_owned(), per_size);
+        mean_test.insert(m.name().to_owned(), sizes.iter().map(|&s| get(m, s).mean_test()).collect());
         epochs.insert(
             m.name().to_owned(),
             get(m, largest).curves.iter().zip(&targets).map(|(c, &t)| epochs_to(c, t)).collect(),
@@ -418,8 +412,8 @@ fn summarize(
         programs: programs.iter().map(|p| p.name.clone()).collect(),
         left_out,
         sizes: sizes.to_vec(),
+        improvement: report::improvements(&mean_test).expect("RND is one of the methods"),
         mean_test,
-        improvement: improvements,
         epochs_to_target: epochs,
     }
 }

@@ -304,7 +304,7 @@ mod tests {
             let blk = DeviceBlock { chunks: blk.chunks, x: on_tape(&blk.x), y: on_tape(&blk.y), w: on_tape(&blk.w) };
             let leaf = p.clone().autodiff().require_grad();
             let loss = loss_per_surrogate(&covering, leaf.clone(), &blk, &on_tape(&mask)).sum();
-            leaf.grad(&loss.backward()).expect("a gradient").into_data().to_vec::<f32>().unwrap()
+            leaf.grad(&loss.backward()).expect("a gradient").into_data().try_to_vec::<f32>().unwrap()
         };
         let (ga, gb) = (gradient(&chunked), gradient(&whole));
         let largest = gb.iter().fold(0f32, |m, g| m.max(g.abs()));

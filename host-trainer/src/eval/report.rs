@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use crate::artifacts::{draw_legend, register_font, write_png_plot};
 
-use super::protocol::Method;
+use super::protocol::{Method, improvement};
 
 /// The paper's improvement over RND (its poster): `(size, CPN, MAML, PTS)`.
 pub const PAPER_EXESTACK: [(f64, f64, f64, f64); 5] = [
@@ -82,13 +82,23 @@ impl BenchmarkResult {
         for (method, epochs) in other.epochs_to_target {
             self.epochs_to_target.entry(method).or_default().extend(epochs);
         }
-        let rnd = self.mean_test.get(Method::Rnd.name()).context("the runs have no RND column")?.clone();
-        for (method, per_size) in &self.mean_test {
-            let again = per_size.iter().zip(&rnd).map(|(m, r)| super::protocol::improvement(r, m)).collect();
-            self.improvement.insert(method.clone(), again);
-        }
+        self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
         Ok(())
     }
+}
+
+/// `method → [size]` improvement over RND from `method → [size][program]` mean test losses
+/// ([`improvement`]: geometric mean over programs); `None` without an RND column.
+pub fn improvements(mean_test: &BTreeMap<String, Vec<Vec<f64>>>) -> Option<BTreeMap<String, Vec<f64>>> {
+    let rnd = mean_test.get(Method::Rnd.name())?;
+    Some(
+        mean_test
+            .iter()
+            .map(|(method, per_size)| {
+                (method.clone(), per_size.iter().zip(rnd).map(|(m, r)| improvement(r, m)).collect())
+            })
+            .collect(),
+    )
 }
 
 /// The colour-quantization results: `method → [size] (MSE mean, MSE std, SSIM mean)`.
