@@ -86,6 +86,35 @@ fn tiny_compnet_training_lowers_the_loss() {
     }
 }
 
+/// With the meta term (docs/compnet.md, "Finetunability") the plain MSE still falls, and the
+/// term is part of the run's recorded configuration.
+#[test]
+fn meta_term_training_lowers_the_loss_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let meta = ["--meta-weight", "1", "--meta-steps", "3", "--meta-lr", "0.01", "--meta-optimizer", "adam"];
+    let meta = [&meta[..], &["--meta-support", "16"]].concat();
+    ok(train_command(&run, 30).args(&meta).output().unwrap(), "compnet train --meta-weight 1");
+    let m = metrics(&run);
+    let (first, last) = (m[0].1, m[27..].iter().map(|r| r.1).sum::<f64>() / 3.0);
+    assert!(m.iter().all(|r| r.1.is_finite() && r.2.is_finite()), "{m:?}");
+    assert!(last < 0.5 * first, "training loss {first:.4} → {last:.4}: it did not fall by half");
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["meta"]["weight"], 1.0);
+    assert_eq!(config["meta"]["inner"]["steps"], 3);
+    assert_eq!(config["meta"]["inner"]["optimizer"], "adam");
+    assert_eq!(config["meta"]["support"], 16);
+    // All 64 pairs of a step as support would leave no query.
+    let out =
+        train_command(&dir.path().join("all"), 1).args(&meta[..8]).args(["--meta-support", "64"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--meta-support must leave at least one"));
+    let out = train_command(&dir.path().join("bad"), 1).arg("--meta-weight=-1").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--meta-weight -1 must be a finite number"));
+}
+
 #[test]
 fn killed_training_resumes_to_the_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,10 +13,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::artifacts;
 use crate::compnet::CoveringShape;
+use crate::compnet::adapt::{InnerLoop, InnerOptimizer};
 use crate::compnet::checkpoint;
 use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::train::{RunOptions, TrainConfig, train, write_curves};
+use crate::compnet::train::{MetaTerm, RunOptions, TrainConfig, train, write_curves};
 
 #[derive(Debug, Args)]
 pub(super) struct TrainArgs {
@@ -61,6 +62,22 @@ pub(super) struct TrainArgs {
     /// fresh initialisation (docs/compnet.md, "Saturation"). 0: none.
     #[arg(long, default_value_t = 0.0)]
     weight_penalty: f64,
+    /// Weight of the meta term: each generated surrogate finetuned for --meta-steps on
+    /// --meta-support of the step's pairs, its MSE on the rest (docs/compnet.md, "Finetunability"). 0: off.
+    #[arg(long, default_value_t = 0.0)]
+    meta_weight: f64,
+    /// Inner steps of the meta term.
+    #[arg(long, default_value_t = 20)]
+    meta_steps: usize,
+    /// Inner learning rate of the meta term (the evaluation finetunes at 0.01).
+    #[arg(long, default_value_t = 0.01)]
+    meta_lr: f64,
+    /// Support pairs of the meta term per program (0: half of --pairs-per-step; the rest are the query).
+    #[arg(long, default_value_t = 0)]
+    meta_support: usize,
+    /// Inner optimiser of the meta term (the evaluation finetunes with Adam).
+    #[arg(long, value_enum, default_value_t = InnerOptimizer::Adam)]
+    meta_optimizer: InnerOptimizer,
     /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
@@ -121,7 +138,12 @@ struct TrainSummary<'a> {
 
 pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     anyhow::ensure!((0.0..1.0).contains(&a.dropout), "--dropout {} must be in [0, 1)", a.dropout);
-    for (flag, value) in [("--saturation-penalty", a.saturation_penalty), ("--weight-penalty", a.weight_penalty)] {
+    for (flag, value) in [
+        ("--saturation-penalty", a.saturation_penalty),
+        ("--weight-penalty", a.weight_penalty),
+        ("--meta-weight", a.meta_weight),
+        ("--meta-lr", a.meta_lr),
+    ] {
         anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} {value} must be a finite number ≥ 0");
     }
     let device = crate::device::parse(&a.device)?;
@@ -149,6 +171,11 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         seed: a.seed,
         saturation_penalty: a.saturation_penalty,
         weight_penalty: a.weight_penalty,
+        meta: (a.meta_weight > 0.0).then_some(MetaTerm {
+            weight: a.meta_weight,
+            inner: InnerLoop { steps: a.meta_steps, learning_rate: a.meta_lr, optimizer: a.meta_optimizer },
+            support: a.meta_support,
+        }),
     };
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;

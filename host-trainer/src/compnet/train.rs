@@ -16,8 +16,12 @@ use rand::SeedableRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
+use super::adapt::{InnerLoop, first_order};
 use super::checkpoint;
-use super::network::{CompNet, CompNetConfig, InitSpread, TokenBatch, masked_mse, masked_mse_per_program, saturation};
+use super::covering::CoveringShape;
+use super::network::{
+    CompNet, CompNetConfig, InitSpread, TokenBatch, masked_mse, masked_mse_per_program, run_covering, saturation,
+};
 use super::programs::ProgramSet;
 use crate::artifacts;
 use crate::fit::EpochMetrics;
@@ -54,6 +58,51 @@ pub struct TrainConfig {
     /// initialisation's spread.
     #[serde(default)]
     pub weight_penalty: f64,
+    /// The meta term (`None`: off): rewards generated surrogates that finetune well.
+    #[serde(default)]
+    pub meta: Option<MetaTerm>,
+}
+
+/// First-order meta-learning through the hypernetwork: each program's generated surrogate is
+/// adapted by `inner` on the step's first `support` pairs (the support set), and its MSE on the
+/// rest (the query set) after adapting, times `weight`, joins the loss; the gradient reaches the CompNet through the
+/// generated start ([`first_order`]). The plain MSE of the start stays in the loss, so the
+/// compiled surrogate still serves with no data.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetaTerm {
+    /// Weight in the loss.
+    pub weight: f64,
+    /// The adaptation (the evaluation finetunes with Adam, lr 0.01).
+    pub inner: InnerLoop,
+    /// Support pairs per program (0: half the step's pairs). Few of them rehearse finetuning on
+    /// a small share of a program's data, many on all of it.
+    #[serde(default)]
+    pub support: usize,
+}
+
+impl MetaTerm {
+    /// `weight ×` the query MSE of the starts `params` (on the tape) adapted on the support pairs.
+    pub fn loss(
+        &self,
+        covering: &CoveringShape,
+        params: Tensor<2>,
+        x: &Tensor<3>,
+        y: &Tensor<3>,
+        mask: &Tensor<3>,
+    ) -> Tensor<1> {
+        let [programs, pairs, _] = x.dims();
+        let cut = self.support_pairs(pairs);
+        let support = |t: &Tensor<3>| t.clone().slice([0..programs, 0..cut]);
+        let query = |t: &Tensor<3>| t.clone().slice([0..programs, cut..pairs]);
+        let adapted = self.inner.adapt(covering, params.clone().inner(), &support(x), &support(y), mask);
+        let moved = first_order(params, adapted);
+        masked_mse(run_covering(covering, moved, query(x)), query(y), mask.clone()).mul_scalar(self.weight)
+    }
+
+    /// Support pairs out of a step's `pairs`.
+    pub fn support_pairs(&self, pairs: usize) -> usize {
+        if self.support == 0 { pairs / 2 } else { self.support }
+    }
 }
 
 /// Where a run is: saved in every checkpoint.
@@ -176,6 +225,15 @@ pub fn train(
         config.pairs_per_step,
         train_set.pairs
     );
+    if let Some(meta) = &config.meta {
+        let support = meta.support_pairs(config.pairs_per_step);
+        ensure!(
+            support >= 1 && support < config.pairs_per_step,
+            "the meta term splits a step's {} pairs into {support} support pairs and the query: \
+             --meta-support must leave at least one of --pairs-per-step for each",
+            config.pairs_per_step
+        );
+    }
     let ckpt_dir = options.out.join("checkpoint");
     let best_dir = options.out.join("best");
     let train_device = device.clone().autodiff();
@@ -249,6 +307,7 @@ pub fn train(
             });
             let (x, y, mask) = data.batch(batch, pick.as_deref(), &train_device);
             let params = net.generate(tokens);
+            let meta_term = config.meta.as_ref().map(|m| m.loss(&config.model.covering, params.clone(), &x, &y, &mask));
             // Only the saturation penalty needs the hidden pre-activations (docs/compnet.md).
             let (predicted, saturation_term) = if config.saturation_penalty > 0.0 {
                 let (predicted, pre) = net.run_surrogates_traced(params.clone(), x);
@@ -267,6 +326,9 @@ pub fn train(
             }
             if config.weight_penalty > 0.0 {
                 loss = loss + spread.weight_scale(params).mul_scalar(config.weight_penalty);
+            }
+            if let Some(term) = meta_term {
+                loss = loss + term;
             }
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(learning_rate(config, state.step, total_steps), net, grads);
@@ -393,6 +455,7 @@ mod tests {
             seed: 0,
             saturation_penalty: 0.0,
             weight_penalty: 0.0,
+            meta: None,
         };
         assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);

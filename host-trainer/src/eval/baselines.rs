@@ -15,7 +15,8 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
 use crate::compnet::CoveringShape;
-use crate::compnet::network::{masked_mse, masked_mse_per_program, run_covering};
+use crate::compnet::adapt::{InnerLoop, InnerOptimizer, summed_program_mse};
+use crate::compnet::network::{masked_mse, run_covering};
 use crate::compnet::programs::ProgramSet;
 
 /// How a baseline initialisation is learned.
@@ -120,6 +121,11 @@ pub fn fomaml(
     let mut optim = AdamConfig::new().init();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x3a41);
     let id = init.params.id;
+    let inner = InnerLoop {
+        steps: config.inner_steps,
+        learning_rate: config.inner_learning_rate,
+        optimizer: InnerOptimizer::Sgd,
+    };
     progress.set_length(config.steps as u64);
     for _ in 0..config.steps {
         let (programs, pairs) = sample(&mut rng, set, config.programs_per_step, config.pairs_per_step, 2);
@@ -128,18 +134,11 @@ pub fn fomaml(
         let (xq, yq, _) = data.batch(&programs, Some(&pairs[1]), &inner_device);
         let (xs, ys, xq, yq, mask) = (xs.autodiff(), ys.autodiff(), xq.autodiff(), yq.autodiff(), mask.autodiff());
         // Inner loop: every program adapts its own copy with SGD.
-        let mut phi = init.params.val().inner().repeat_dim(0, b);
-        for _ in 0..config.inner_steps {
-            let leaf = phi.clone().autodiff().require_grad();
-            // Summed over programs so each copy's gradient is its own program's.
-            let loss = masked_mse_rows(covering, leaf.clone(), xs.clone(), ys.clone(), mask.clone());
-            let grads = loss.backward();
-            let g = leaf.grad(&grads).expect("the inner leaf has a gradient");
-            phi = phi - g.mul_scalar(config.inner_learning_rate);
-        }
+        let start = init.params.val().inner().repeat_dim(0, b);
+        let phi = inner.adapt(covering, start, &xs, &ys, &mask);
         // Outer: the query-loss gradient at the adapted weights, averaged over programs.
         let leaf = phi.autodiff().require_grad();
-        let loss = masked_mse_rows(covering, leaf.clone(), xq, yq, mask);
+        let loss = summed_program_mse(covering, leaf.clone(), xq, yq, mask);
         let grads = loss.backward();
         let g = leaf.grad(&grads).expect("the outer leaf has a gradient").mean_dim(0);
         let mut meta = GradientsParams::new();
@@ -148,15 +147,4 @@ pub fn fomaml(
         progress.inc(1);
     }
     read(init)
-}
-
-/// Sum over programs of each program's masked MSE (each row's gradient is its own loss's).
-fn masked_mse_rows(
-    covering: &CoveringShape,
-    params: Tensor<2>,
-    x: Tensor<3>,
-    y: Tensor<3>,
-    mask: Tensor<3>,
-) -> Tensor<1> {
-    masked_mse_per_program(run_covering(covering, params, x), y, mask).sum()
 }
