@@ -65,9 +65,9 @@ pub struct TrainConfig {
 
 /// First-order meta-learning through the hypernetwork: each program's generated surrogate is
 /// adapted by `inner` on the step's first `support` pairs (the support set), and its MSE on the
-/// rest (the query set) after adapting, times `weight`, joins the loss; the gradient reaches the CompNet through the
-/// generated start ([`first_order`]). The plain MSE of the start stays in the loss, so the
-/// compiled surrogate still serves with no data.
+/// rest (the query set) after adapting, times `weight`, joins the loss; the gradient reaches the
+/// CompNet through the generated start ([`first_order`]). The plain MSE of the start stays in the
+/// loss, so the compiled surrogate still serves with no data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetaTerm {
     /// Weight in the loss.
@@ -440,6 +440,56 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The meta term is `weight ×` the MSE on the pairs after the first `support`, of the start
+    /// adapted on those first pairs: checked against the split made by hand from the raw pairs.
+    #[test]
+    fn meta_term_adapts_on_the_support_and_scores_the_query() {
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 2, hidden: vec![4], n_out: 1, activation: "sigmoid".into() };
+        let (programs, pairs, n) = (2, 6, covering.n_params());
+        let xs: Vec<f32> = (0..programs * pairs * 2).map(|i| ((i * 29 % 53) as f32 / 26.0) - 1.0).collect();
+        let ys: Vec<f32> = xs.chunks(2).map(|p| (2.0 * p[0]).sin() - p[1]).collect();
+        let start: Vec<f32> = [covering.random_params(3), covering.random_params(4)].concat();
+        let on_tape =
+            |v: Vec<f32>, shape: [usize; 3]| Tensor::<3>::from_data(TensorData::new(v, shape), &device).autodiff();
+        // Rows `lo..hi` of every program's pairs.
+        let rows = |v: &[f32], width: usize, lo: usize, hi: usize| -> Vec<f32> {
+            v.chunks(pairs * width).flat_map(|p| p[lo * width..hi * width].to_vec()).collect()
+        };
+        let mask = on_tape(vec![1.0; programs], [programs, 1, 1]);
+        for (support, cut) in [(2, 2), (0, 3)] {
+            let term = MetaTerm {
+                weight: 0.5,
+                inner: InnerLoop {
+                    steps: 4,
+                    learning_rate: 0.05,
+                    optimizer: super::super::adapt::InnerOptimizer::Adam,
+                },
+                support,
+            };
+            assert_eq!(term.support_pairs(pairs), cut);
+            let theta = Tensor::<2>::from_data(TensorData::new(start.clone(), [programs, n]), &device)
+                .autodiff()
+                .require_grad();
+            let x = on_tape(xs.clone(), [programs, pairs, 2]);
+            let y = on_tape(ys.clone(), [programs, pairs, 1]);
+            let got: f32 = term.loss(&covering, theta.clone(), &x, &y, &mask).into_scalar();
+
+            let (sx, sy) =
+                (on_tape(rows(&xs, 2, 0, cut), [programs, cut, 2]), on_tape(rows(&ys, 1, 0, cut), [programs, cut, 1]));
+            let q = pairs - cut;
+            let (qx, qy) = (
+                on_tape(rows(&xs, 2, cut, pairs), [programs, q, 2]),
+                on_tape(rows(&ys, 1, cut, pairs), [programs, q, 1]),
+            );
+            let adapted = term.inner.adapt(&covering, theta.clone().inner(), &sx, &sy, &mask);
+            let want: f32 = masked_mse(run_covering(&covering, adapted.autodiff(), qx), qy, mask.clone())
+                .into_scalar::<f32>()
+                * 0.5;
+            assert!((got - want).abs() < 1e-6 * want.max(1.0), "support {support}: term {got}, by hand {want}");
+        }
+    }
 
     #[test]
     fn schedule_warms_up_then_decays() {
