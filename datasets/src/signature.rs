@@ -222,6 +222,12 @@ impl Signature {
         usize::from(self.ret.is_some()) + self.params.iter().filter(|p| p.role == ParamRole::Output).count()
     }
 
+    /// Whether a `float`/`double` appears anywhere: return, input or out-pointer (a signature
+    /// without one is an integer-only program).
+    pub fn has_floating(&self) -> bool {
+        self.ret.is_some_and(Scalar::is_floating) || self.params.iter().any(|p| p.ty.is_floating())
+    }
+
     /// Names of the input parameters in order.
     pub fn input_names(&self) -> Vec<String> {
         self.params.iter().filter(|p| p.role == ParamRole::Input).map(|p| p.name.clone()).collect()

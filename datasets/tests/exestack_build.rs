@@ -49,8 +49,10 @@ fn fixture_corpus_through_every_stage() {
     let s = run(&out, TypeFilter::Paper);
     eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
 
-    assert_eq!(s.files, 10);
+    assert_eq!(s.files, 11);
     assert_eq!(s.files_dropped.get("missing_header"), Some(&1), "broken.c includes a missing header: {s:?}");
+    assert_eq!(s.files_dropped.get("preprocessor_error"), Some(&1), "unconfigured.c has an #error: {s:?}");
+    assert_eq!(s.files_with_tolerated_preprocessor_errors, 0);
     assert_eq!(s.files_dropped.get("no_floating_type"), Some(&1), "counter.c is integer code only: {s:?}");
     assert_eq!(s.parrotbench_matches, 1, "the copy of sobel is recognised");
     assert_eq!(s.duplicates, 1, "copies/wave_again.c holds ml_wave reformatted");
@@ -149,18 +151,30 @@ fn extended_filter_admits_out_pointers_and_ints() {
     }
     let polar = all.iter().find(|r| r.function == "ml_polar").unwrap();
     assert_eq!((polar.pairs.n_in(), polar.pairs.n_out()), (2, 2));
+    // Integer-only functions pass too (counter.c is read, not prefiltered) and are counted apart;
+    // the two that divide by zero or never end are dropped by the harness.
+    assert_eq!(s.files_dropped.get("no_floating_type"), None);
+    assert!(kept.iter().any(|k| k == "ml_wrap") && !kept.iter().any(|k| k == "ml_next_index" || k == "ml_bits"));
+    assert_eq!(s.kept_integer_only, 1, "ml_wrap: {kept:?}");
+    let wrap = all.iter().find(|r| r.function == "ml_wrap").unwrap();
+    assert_eq!(wrap.domain, vec![(-16.0, 16.0)]);
+    for i in 0..wrap.pairs.len() {
+        let k = wrap.pairs.input(i)[0] as i32;
+        assert_eq!(wrap.pairs.output(i)[0], k.rem_euclid(8) as f32);
+    }
 }
 
 #[test]
 fn prefilter_skips_only_files_without_floating_types() {
     let dir = tempfile::tempdir().unwrap();
-    let with = run(&dir.path().join("with"), TypeFilter::Extended);
+    let with = run(&dir.path().join("with"), TypeFilter::Paper);
     let out = dir.path().join("without");
-    let without = run_with(&out, &BuildConfig { prefilter: false, ..config(TypeFilter::Extended) });
-    // Without it, counter.c is preprocessed and parsed: its two integer functions are seen and
-    // fail the type filter; nothing that passes the filter is lost with it.
+    let without = run_with(&out, &BuildConfig { prefilter: false, ..config(TypeFilter::Paper) });
+    // Without it, counter.c is preprocessed and parsed: its three integer functions are seen and
+    // fail the paper's filter; nothing that passes the filter is lost with it.
+    assert_eq!(with.files_dropped.get("no_floating_type"), Some(&1));
     assert_eq!(without.files_dropped.get("no_floating_type"), None);
-    assert_eq!(without.functions_seen, with.functions_seen + 2, "{without:?}");
+    assert_eq!(without.functions_seen, with.functions_seen + 3, "{without:?}");
     assert_eq!(without.candidates, with.candidates);
     assert_eq!(dataset(&dir.path().join("with")), dataset(&out));
 }
@@ -171,8 +185,8 @@ fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
     let out = dir.path().join("old");
     let fresh = run(&out, TypeFilter::Extended);
     let fresh_dataset = dataset(&out);
-    // Make the journal one an older revision wrote: no revision, and ml_share (a size_t
-    // parameter, admitted since revision 1) rejected by the type filter.
+    // Make the journal one an older revision wrote: no revision, ml_share (a size_t parameter,
+    // admitted since revision 1) rejected by the type filter, counter.c skipped by the prefilter.
     let journal = BuildPaths::new(&out).work.join("files.jsonl");
     let text = std::fs::read_to_string(&journal).unwrap();
     let mut stale = 0;
@@ -182,6 +196,15 @@ fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
             let mut r: serde_json::Value = serde_json::from_str(line).unwrap();
             let o = r.as_object_mut().unwrap();
             o.remove("filter_revision");
+            if o["file"].as_str().unwrap().ends_with("counter.c") {
+                // Before revision 2 the extended filter prefiltered too: counter.c was skipped.
+                o.insert("failure".into(), "no_floating_type".into());
+                o.insert("functions_seen".into(), 0.into());
+                o.insert("rejected".into(), serde_json::json!([]));
+                o.insert("candidates".into(), serde_json::json!([]));
+                stale += 1;
+                return r.to_string();
+            }
             let candidates = o["candidates"].as_array_mut().unwrap();
             if let Some(i) = candidates.iter().position(|c| c["function"] == "ml_share") {
                 candidates.remove(i);
@@ -197,13 +220,54 @@ fn a_build_journaled_under_an_older_filter_rereads_only_what_it_rejected() {
 
     let resumed = run(&out, TypeFilter::Extended);
     let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
-    assert_eq!(lines, old.len() + stale, "only the files with type-filter rejections are read again");
+    assert_eq!(
+        lines,
+        old.len() + stale,
+        "only the prefiltered files and those with type-filter rejections are read again"
+    );
     assert_eq!((resumed.candidates, resumed.kept), (fresh.candidates, fresh.kept));
     assert_eq!(dataset(&out), fresh_dataset, "the resumed build writes what the fresh one wrote");
     // The paper's filter has not changed: under it, no record is stale.
     for line in &old {
         let record: FileRecord = serde_json::from_str(line).unwrap();
         assert_eq!(record.filter_revision, 0);
-        assert!(!record.is_stale(TypeFilter::Paper));
+        assert!(!record.is_stale(&config(TypeFilter::Paper)));
     }
+}
+
+#[test]
+fn tolerated_preprocessor_errors_recover_unconfigured_files_and_resume_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let tolerant = BuildConfig { tolerate_preprocessor_errors: true, ..config(TypeFilter::Paper) };
+    let fresh_out = dir.path().join("fresh");
+    let fresh = run_with(&fresh_out, &tolerant);
+    assert_eq!(fresh.files_dropped.get("preprocessor_error"), None, "{fresh:?}");
+    assert_eq!(fresh.files_dropped.get("missing_header"), Some(&1), "a missing header stays fatal");
+    assert_eq!(fresh.files_with_tolerated_preprocessor_errors, 1);
+    assert_eq!(fresh.kept, 10, "ml_sigmoid joins the nine of the default build");
+    let all = dataset(&fresh_out).concat();
+    let sigmoid = all.iter().find(|r| r.function == "ml_sigmoid").unwrap();
+    assert!(sigmoid.source.contains("typedef double ml_real;"), "the #else branch: {}", sigmoid.source);
+    for i in 0..sigmoid.pairs.len() {
+        let x = sigmoid.pairs.input(i)[0] as f64;
+        assert!((sigmoid.pairs.output(i)[0] as f64 - 1.0 / (1.0 + (-x).exp())).abs() < 1e-6);
+    }
+
+    // A default build's journal, resumed tolerant: only unconfigured.c is read again, and the
+    // result equals the fresh tolerant build; resumed strict again, it is dropped again.
+    let out = dir.path().join("resumed");
+    let strict = run(&out, TypeFilter::Paper);
+    let journal = BuildPaths::new(&out).work.join("files.jsonl");
+    let lines = || std::fs::read_to_string(&journal).unwrap().lines().count();
+    let before = lines();
+    let resumed = run_with(&out, &tolerant);
+    assert_eq!(lines(), before + 1);
+    assert_eq!((resumed.kept, resumed.files_with_tolerated_preprocessor_errors), (10, 1));
+    assert_eq!(dataset(&out), dataset(&fresh_out));
+    let again = run(&out, TypeFilter::Paper);
+    assert_eq!(lines(), before + 2);
+    assert_eq!((again.kept, again.files_dropped.get("preprocessor_error")), (strict.kept, Some(&1)));
+    let strict_out = dir.path().join("strict");
+    run(&strict_out, TypeFilter::Paper);
+    assert_eq!(dataset(&out), dataset(&strict_out));
 }

@@ -19,7 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn extract(name: &str, filter: TypeFilter) -> Extraction {
-    process_file(&fixture(name), &[], filter, Duration::from_secs(8)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    process_file(&fixture(name), &Preprocessor::default(), filter).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn names(x: &Extraction) -> Vec<&str> {
@@ -48,7 +48,7 @@ const PAPER: &[(&str, &str)] = &[
 #[test]
 fn paper_filter_keeps_float_functions_with_what_they_need() {
     let x = extract("numeric.c", TypeFilter::Paper);
-    assert_eq!(x.functions_seen, 21);
+    assert_eq!(x.functions_seen, 23);
     assert_eq!(names(&x), PAPER.iter().map(|(n, _)| *n).collect::<Vec<_>>());
     for (name, sig) in PAPER {
         let c = candidate(&x, name);
@@ -62,6 +62,8 @@ fn paper_filter_keeps_float_functions_with_what_they_need() {
         ("polar", "type_filter"),
         ("sign_of", "type_filter"),
         ("halve_times", "type_filter"),
+        ("clamp_index", "type_filter"),
+        ("quantize", "type_filter"),
         ("sum_array", "type_filter"),
         ("dot3", "type_filter"),
         ("scale_all", "type_filter"),
@@ -118,7 +120,7 @@ fn paper_filter_keeps_float_functions_with_what_they_need() {
 fn extended_filter_adds_int_parameters_out_pointers_and_int_returns() {
     let x = extract("numeric.c", TypeFilter::Extended);
     let mut expected: Vec<&str> = PAPER.iter().map(|(n, _)| *n).collect();
-    expected.extend(["power_int", "polar", "sign_of", "halve_times"]);
+    expected.extend(["power_int", "polar", "sign_of", "halve_times", "clamp_index", "quantize"]);
     assert_eq!(names(&x), expected);
     let sig = |n: &str| candidate(&x, n).signature.clone();
     assert_eq!(sig("power_int").to_string(), "double power_int(double x, int n)");
@@ -129,6 +131,12 @@ fn extended_filter_adds_int_parameters_out_pointers_and_int_returns() {
     assert_eq!(polar.params[3].role, ParamRole::Output);
     assert_eq!(sig("sign_of").to_string(), "int sign_of(double x)");
     assert_eq!(sig("halve_times").to_string(), "double halve_times(double x, unsigned int n)");
+    // Integer-only, and an integer out-pointer beside a floating one.
+    assert_eq!(sig("clamp_index").to_string(), "int clamp_index(int i, int n)");
+    assert!(!sig("clamp_index").has_floating() && sig("quantize").has_floating());
+    let quantize = sig("quantize");
+    assert_eq!(quantize.to_string(), "void quantize(double x, int *level, double *residual)");
+    assert_eq!((quantize.params[1].ty, quantize.params[1].role), (Scalar::Int, ParamRole::Output));
     for c in &x.candidates {
         assert_eq!(Signature::from_source(&c.source, &c.function).unwrap(), c.signature);
     }
@@ -183,7 +191,7 @@ fn candidates_compile_alone_and_compute_what_the_whole_file_computes() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 16);
 }
 
 #[test]
@@ -213,7 +221,7 @@ fn system_declarations_beyond_the_standard_headers_are_copied() {
 #[test]
 fn a_missing_project_header_fails_preprocessing_and_says_which() {
     let file = fixture("missing_config.c");
-    let err = process_file(&file, &[], TypeFilter::Paper, Duration::from_secs(8)).unwrap_err();
+    let err = process_file(&file, &Preprocessor::default(), TypeFilter::Paper).unwrap_err();
     assert_eq!(err.reason(), "missing_header");
     match &err {
         FileError::Preprocess(PreprocessError::MissingHeader { file: f, header, first_errors }) => {
@@ -227,15 +235,38 @@ fn a_missing_project_header_fails_preprocessing_and_says_which() {
     // Given an include dir with a config.h, the file goes through.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.h"), "").unwrap();
-    let x = process_file(&file, &[dir.path().to_path_buf()], TypeFilter::Paper, Duration::from_secs(8)).unwrap();
+    let x =
+        process_file(&file, &Preprocessor::with_include_dirs(&[dir.path().to_path_buf()]), TypeFilter::Paper).unwrap();
     assert_eq!(names(&x), ["half"]);
+}
+
+#[test]
+fn nonfatal_preprocessor_errors_fail_a_file_unless_tolerated() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/mathlib/src/unconfigured.c");
+    let err = process_file(&file, &Preprocessor::default(), TypeFilter::Paper).unwrap_err();
+    assert_eq!(err.reason(), "preprocessor_error");
+    assert!(
+        err.to_string().contains("ML_SIZEOF_DOUBLE unknown") && err.to_string().contains("unconfigured.c"),
+        "{err}"
+    );
+    let tolerant = Preprocessor { tolerate_errors: true, ..Preprocessor::default() };
+    let p = tolerant.run(&file).unwrap();
+    let errors = p.tolerated_errors.as_deref().unwrap();
+    assert!(errors.contains("#error") && errors.contains("has no right operand"), "{errors}");
+    let x = process_file(&file, &tolerant, TypeFilter::Paper).unwrap();
+    assert_eq!(names(&x), ["ml_sigmoid"]);
+    assert_eq!(x.preprocessor_errors.as_deref(), Some(errors));
+    // A clean file has none to report; a missing header stays fatal.
+    assert_eq!(tolerant.run(&fixture("numeric.c")).unwrap().tolerated_errors, None);
+    let err = process_file(&fixture("missing_config.c"), &tolerant, TypeFilter::Paper).unwrap_err();
+    assert_eq!(err.reason(), "missing_header");
 }
 
 #[test]
 fn syntax_errors_cost_only_what_touches_them() {
     // Unreadable text between two functions: the one right after it may have lost a word to it
     // and is dropped; the others are kept, and the file counts the error.
-    let x = process_file(&fixture("syntax_error.c"), &[], TypeFilter::Paper, Duration::from_secs(8)).unwrap();
+    let x = process_file(&fixture("syntax_error.c"), &Preprocessor::default(), TypeFilter::Paper).unwrap();
     assert_eq!(names(&x), ["ok", "later"]);
     assert_eq!(x.rejected, [("also_ok".to_string(), "syntax_error")]);
     assert!(x.syntax_errors > 0);
@@ -258,10 +289,15 @@ fn preprocessing_repeats_once_at_most() {
 
 #[test]
 fn time_limit_and_unreadable_files() {
-    let err = process_file(&fixture("numeric.c"), &[], TypeFilter::Paper, Duration::from_micros(1)).unwrap_err();
+    let err = process_file(
+        &fixture("numeric.c"),
+        &Preprocessor { time_limit: Duration::from_micros(1), ..Preprocessor::default() },
+        TypeFilter::Paper,
+    )
+    .unwrap_err();
     assert!(matches!(err, FileError::Timeout { stage: "preprocess", .. }), "{err:?}");
     assert_eq!(err.reason(), "timeout");
-    let err = process_file(&fixture("no_such_file.c"), &[], TypeFilter::Paper, Duration::from_secs(8)).unwrap_err();
+    let err = process_file(&fixture("no_such_file.c"), &Preprocessor::default(), TypeFilter::Paper).unwrap_err();
     assert!(matches!(err, FileError::Io { .. }) && err.to_string().contains("no_such_file.c"), "{err}");
 }
 

@@ -40,6 +40,22 @@ pub const DEFAULT_PACKAGES: &[&str] = &[
     // physics, astronomy, geodesy, navigation, circuits
     "erfa", "libnova", "wcslib", "cfitsio", "starlink-pal", "xplanet", "gpsd", "geographiclib",
     "libgeotiff", "astrometry.net", "cdo", "nco", "netcdf", "gmt", "rtklib", "ngspice", "magic",
+    "wcstools", "gnuastro", "source-extractor", "swarp", "scamp", "psfex", "cpl", "gpredict",
+    "sunclock", "grass", "eccodes", "udunits", "ncview", "calculix-ccx", "pcb", "xcircuit",
+    // more math and statistics
+    "xppaut", "yorick", "genius", "mathomatic", "spglib", "superlu", "suitesparse", "mpfr4", "ent",
+    "bc", "gawk", "mawk", "mujs", "jq", "luajit", "r-cran-actuar", "r-cran-survival",
+    "r-cran-cluster", "r-cran-rpart", "r-cran-e1071", "r-cran-randomforest", "r-cran-truncnorm",
+    "r-cran-tseries", "r-cran-robustbase", "r-cran-vgam", "r-cran-gsl", "r-cran-sp", "r-cran-matrix",
+    "r-cran-spatial", "r-cran-class", "r-cran-expm",
+    // bioinformatics: phylogenetics and sequence statistics
+    "hmmer", "infernal", "mrbayes", "paml", "phyml", "fasttree", "tree-puzzle", "phylip", "raxml",
+    "bcftools", "htslib",
+    // more images, fonts, 3D and game math, audio and radio
+    "babl", "libmypaint", "libpano13", "libimagequant", "pngquant", "zopfli", "xscreensaver",
+    "mtpaint", "grafx2", "imlib2", "libavif", "fontforge", "xfig", "sane-backends", "tuxpaint",
+    "ioquake3", "neverball", "darkplaces", "espeak-ng", "timidity", "wildmidi", "multimon-ng",
+    "rtl-433", "wavpack",
 ];
 
 /// One C file of the corpus.

@@ -35,7 +35,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
@@ -79,6 +79,9 @@ pub struct Extraction {
     /// not read (an unknown macro such as `hidden int f(void);`, a header stood in for by an empty
     /// file). The items around them are used; the item right after one is not.
     pub syntax_errors: usize,
+    /// The preprocessor's non-fatal errors, when they were tolerated
+    /// ([`Preprocessor::tolerate_errors`]).
+    pub preprocessor_errors: Option<String>,
 }
 
 /// Why a file yielded no extraction at all.
@@ -414,15 +417,11 @@ impl FileError {
     }
 }
 
-/// Preprocesses `path` (its folder and `include_dirs` on the include path) and extracts its
-/// candidates, all within `time_limit` of wall time (the paper drops files that take over 8 s);
-/// safe to call from many threads at once.
-pub fn process_file(
-    path: &Path,
-    include_dirs: &[PathBuf],
-    filter: TypeFilter,
-    time_limit: Duration,
-) -> Result<Extraction, FileError> {
+/// Preprocesses `path` with `pre` (its folder first on the include path) and extracts its
+/// candidates, all within `pre.time_limit` of wall time (the paper drops files that take over
+/// 8 s); safe to call from many threads at once.
+pub fn process_file(path: &Path, pre: &Preprocessor, filter: TypeFilter) -> Result<Extraction, FileError> {
+    let time_limit = pre.time_limit;
     let deadline = Instant::now() + time_limit;
     let timeout = |stage| FileError::Timeout { file: path.to_path_buf(), seconds: time_limit.as_secs_f64(), stage };
     std::fs::File::open(path).map_err(|source| FileError::Io {
@@ -430,14 +429,13 @@ pub fn process_file(
         what: "cannot open it".to_string(),
         source,
     })?;
-    let pre = Preprocessor { time_limit, ..Preprocessor::with_include_dirs(include_dirs) };
-    let text = match pre.run_until(path, Some(deadline)) {
-        Ok(p) => p.text,
+    let pre = match pre.run_until(path, Some(deadline)) {
+        Ok(p) => p,
         Err(PreprocessError::Timeout { .. }) => return Err(timeout("preprocess")),
         Err(e) => return Err(FileError::Preprocess(e)),
     };
-    match extract_until(&text, path, filter, Some(deadline)) {
-        Ok(x) => Ok(x),
+    match extract_until(&pre.text, path, filter, Some(deadline)) {
+        Ok(x) => Ok(Extraction { preprocessor_errors: pre.tolerated_errors, ..x }),
         Err(ExtractError::Timeout { .. }) => Err(timeout("extract")),
         Err(ExtractError::StdHeaders { message }) => Err(FileError::Io {
             file: path.to_path_buf(),

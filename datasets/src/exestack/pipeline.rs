@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::corpus::{CorpusFile, PackageFailure};
 pub use super::stats::{BuildStats, PackageStats};
 use super::workers::parallel;
-use super::{Extraction, FileError, PreprocessError, TYPE_FILTER_REVISION, TypeFilter, process_file};
+use super::{Extraction, FileError, PreprocessError, Preprocessor, TYPE_FILTER_REVISION, TypeFilter, process_file};
 use crate::c_tokens::{self, fnv1a};
 use crate::harness::{Harness, HarnessConfig, Limits};
 use crate::journal::{self, Journal};
@@ -56,9 +56,15 @@ pub struct BuildConfig {
     pub run_cpu_seconds: f64,
     /// Worker threads (default: available cores).
     pub threads: usize,
-    /// Skip files whose text names no floating-point type before preprocessing them
-    /// ([`prefilter`](super::prefilter)).
+    /// With the paper's filter, skip files whose text names no floating-point type before
+    /// preprocessing them ([`prefilter`](super::prefilter)); the extended filter admits
+    /// integer-only functions, so it reads every file.
     pub prefilter: bool,
+    /// Accept a file the preprocessor reported only non-fatal errors for (`#error` of an
+    /// unconfigured source tree; [`Preprocessor::tolerate_errors`]); default false: the paper
+    /// stops on the first failure.
+    #[serde(default)]
+    pub tolerate_preprocessor_errors: bool,
 }
 
 impl Default for BuildConfig {
@@ -77,6 +83,7 @@ impl Default for BuildConfig {
             run_cpu_seconds: 2.0,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             prefilter: true,
+            tolerate_preprocessor_errors: false,
         }
     }
 }
@@ -116,17 +123,38 @@ pub struct FileRecord {
     /// existed).
     #[serde(default)]
     pub filter_revision: u32,
+    /// Whether it was read with [`BuildConfig::tolerate_preprocessor_errors`] (false in journals
+    /// written before it existed).
+    #[serde(default)]
+    pub tolerant_preprocessor: bool,
+    /// The preprocessor's errors this file was read despite (`None` when it preprocessed cleanly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocessor_errors: Option<String>,
 }
 
 impl FileRecord {
-    /// Whether a resumed build must read the file again: the extended filter has admitted more
-    /// since it was read, and it had functions that filter rejected (a file without any cannot
-    /// gain a candidate, so it is not read again).
-    pub fn is_stale(&self, filter: TypeFilter) -> bool {
-        filter == TypeFilter::Extended
-            && self.failure.is_none()
-            && self.filter_revision < TYPE_FILTER_REVISION
-            && self.rejected.iter().any(|(_, reason)| reason == "type_filter")
+    /// Whether a resumed build run with `config` must read the file again:
+    /// - the extended filter has admitted more since the file was read, and the file had
+    ///   functions that filter rejected, or was skipped by the prefilter, which the extended
+    ///   filter no longer runs (since revision 2); a file read whole without a type-filter
+    ///   rejection cannot gain a candidate;
+    /// - or the build now tolerates preprocessor errors and the file failed on one when it did
+    ///   not, or the other way round: it no longer does, and the file was read despite one.
+    pub fn is_stale(&self, config: &BuildConfig) -> bool {
+        let failure = self.failure.as_deref();
+        let tolerate = config.tolerate_preprocessor_errors;
+        if (tolerate && !self.tolerant_preprocessor && failure == Some(PREPROCESSOR_ERROR))
+            || (!tolerate && self.preprocessor_errors.is_some())
+        {
+            return true;
+        }
+        if config.filter != TypeFilter::Extended || self.filter_revision >= TYPE_FILTER_REVISION {
+            return false;
+        }
+        match failure {
+            None => self.rejected.iter().any(|(_, reason)| reason == "type_filter"),
+            Some(failure) => failure == NO_FLOATING_TYPE,
+        }
     }
 }
 
@@ -286,13 +314,13 @@ pub fn build(
         .collect();
     // A file read again gets a newer record, which supersedes the older one (the last line of a
     // file wins when the journal is read).
-    let todo: Vec<&CorpusFile> =
-        files.iter().filter(|f| done.get(&f.id).is_none_or(|r| r.is_stale(config.filter))).collect();
+    let todo: Vec<&CorpusFile> = files.iter().filter(|f| done.get(&f.id).is_none_or(|r| r.is_stale(config))).collect();
     let stale = todo.iter().filter(|f| done.contains_key(&f.id)).count();
     if stale > 0 && !quiet {
         eprintln!(
-            "reading again {stale} journaled files whose functions an older type filter rejected \
-             (it admits more since revision {TYPE_FILTER_REVISION})"
+            "reading again {stale} journaled files that an older type filter rejected functions of or skipped \
+             (it admits more since revision {TYPE_FILTER_REVISION}), or that failed on preprocessor errors \
+             this build tolerates"
         );
     }
     let stubs = paths.work.join("stubs");
@@ -326,6 +354,7 @@ pub fn build(
         }
         stats.functions_seen += record.functions_seen;
         stats.files_with_syntax_errors += usize::from(record.syntax_errors > 0);
+        stats.files_with_tolerated_preprocessor_errors += usize::from(record.preprocessor_errors.is_some());
         for (_, reason) in &record.rejected {
             *stats.type_filter_dropped.entry(reason.clone()).or_default() += 1;
         }
@@ -428,6 +457,7 @@ pub fn finish(
     stats.kept = kept.len();
     stats.kept_paper_signature =
         programs.iter().filter(|p| kept.contains(&p.id) && TypeFilter::Paper.admits(&p.signature)).count();
+    stats.kept_integer_only = programs.iter().filter(|p| kept.contains(&p.id) && !p.signature.has_floating()).count();
     stats.train_programs = train.len() / 2;
     stats.test_programs = test.len() / 2;
     // An independent check of the exclusion: re-tokenise the final training sources.
@@ -464,9 +494,11 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         rejected: Vec::new(),
         candidates: Vec::new(),
         filter_revision: TYPE_FILTER_REVISION,
+        tolerant_preprocessor: config.tolerate_preprocessor_errors,
+        preprocessor_errors: None,
     };
-    if config.prefilter && !may_define_floating(f) {
-        record.failure = Some("no_floating_type".into());
+    if config.prefilter && config.filter == TypeFilter::Paper && !may_define_floating(f) {
+        record.failure = Some(NO_FLOATING_TYPE.into());
         record.message = Some(format!(
             "{}: names no floating-point type (nor a float/double typedef or macro of its package); not preprocessed",
             f.id
@@ -491,6 +523,7 @@ fn file_record(f: &CorpusFile, config: &BuildConfig, stubs: &Path) -> FileRecord
         Some(Ok(x)) => {
             record.functions_seen = x.functions_seen;
             record.syntax_errors = x.syntax_errors;
+            record.preprocessor_errors = x.preprocessor_errors;
             record.rejected = x.rejected.into_iter().map(|(f, r)| (f, r.to_string())).collect();
             record.candidates = x
                 .candidates
@@ -527,14 +560,24 @@ fn count_files(dir: &Path) -> usize {
 /// Missing headers stood in for per file, at most.
 const MAX_HEADER_STUBS: usize = 8;
 
+/// The journaled failure of a file the preprocessor failed on ([`PreprocessError::reason`]).
+const PREPROCESSOR_ERROR: &str = "preprocessor_error";
+
+/// The journaled failure of a file the [prefilter](super::prefilter) skipped.
+const NO_FLOATING_TYPE: &str = "no_floating_type";
+
 /// [`process_file`], with a panic in the parser costing this file only (`None`).
 fn extract_guarded(
     f: &CorpusFile,
     include_dirs: &[PathBuf],
     config: &BuildConfig,
 ) -> Option<Result<Extraction, FileError>> {
-    let run =
-        std::panic::AssertUnwindSafe(|| process_file(&f.path, include_dirs, config.filter, config.file_time_limit));
+    let pre = Preprocessor {
+        time_limit: config.file_time_limit,
+        tolerate_errors: config.tolerate_preprocessor_errors,
+        ..Preprocessor::with_include_dirs(include_dirs)
+    };
+    let run = std::panic::AssertUnwindSafe(|| process_file(&f.path, &pre, config.filter));
     std::panic::catch_unwind(run).ok()
 }
 

@@ -13,6 +13,14 @@
 //! [`PreprocessError::MissingHeader`]. `HAVE_CONFIG_H` is not defined, so files that guard their
 //! `config.h` include get past it.
 //!
+//! The paper stops on the first failure, and so does [`Preprocessor::default`]. With
+//! [`Preprocessor::tolerate_errors`] a pass that reported only non-fatal errors — `#error`
+//! directives of a source tree nobody configured (`#error "sizeof void* unknown"`), `#if`
+//! expressions over macros configure would have defined — is accepted: the compiler went on and
+//! wrote the whole translation unit, and what it wrote is what the later stages read and the
+//! harness compiles and runs, so a function survives only as far as that text is executable C.
+//! A missing header and the other fatal errors still fail the file.
+//!
 //! Every call of the compiler runs in its own process group under a wall-time limit and is killed
 //! (the whole group) when it runs over.
 
@@ -77,6 +85,9 @@ pub struct Preprocessor {
     pub time_limit: Duration,
     /// Largest accepted output of one pass.
     pub max_output_bytes: usize,
+    /// Accept a pass that reported only non-fatal errors (see the module docs); default false,
+    /// as the paper.
+    pub tolerate_errors: bool,
 }
 
 impl Default for Preprocessor {
@@ -89,6 +100,7 @@ impl Default for Preprocessor {
             include_dirs: Vec::new(),
             time_limit: Duration::from_secs(8),
             max_output_bytes: 64 << 20,
+            tolerate_errors: false,
         }
     }
 }
@@ -100,6 +112,9 @@ pub struct Preprocessed {
     pub text: String,
     /// Passes made (1 or 2).
     pub passes: usize,
+    /// The first error lines of a pass whose non-fatal errors were tolerated
+    /// ([`Preprocessor::tolerate_errors`]); `None` when every pass succeeded.
+    pub tolerated_errors: Option<String>,
 }
 
 /// Why a file could not be preprocessed.
@@ -205,7 +220,7 @@ impl Preprocessor {
     pub(crate) fn run_until(&self, file: &Path, deadline: Option<Instant>) -> Result<Preprocessed, PreprocessError> {
         let mut args = self.flags(file);
         args.push(file.as_os_str().to_string_lossy().into_owned());
-        let mut text = self.pass(file, &args, None, deadline)?;
+        let (mut text, mut tolerated_errors) = self.pass(file, &args, None, deadline)?;
         let mut passes = 1;
         while let Some(line) = first_directive(&text) {
             if passes == 2 {
@@ -213,10 +228,12 @@ impl Preprocessor {
             }
             let mut args = self.flags(file);
             args.extend(["-x", "c", "-"].map(String::from));
-            text = self.pass(file, &args, Some(text.into_bytes()), deadline)?;
+            let (next, errors) = self.pass(file, &args, Some(text.into_bytes()), deadline)?;
+            text = next;
+            tolerated_errors = tolerated_errors.or(errors);
             passes += 1;
         }
-        Ok(Preprocessed { text, passes })
+        Ok(Preprocessed { text, passes, tolerated_errors })
     }
 
     fn flags(&self, file: &Path) -> Vec<String> {
@@ -239,7 +256,7 @@ impl Preprocessor {
         args: &[String],
         stdin: Option<Vec<u8>>,
         deadline: Option<Instant>,
-    ) -> Result<String, PreprocessError> {
+    ) -> Result<(String, Option<String>), PreprocessError> {
         let limit =
             deadline.map_or(self.time_limit, |d| self.time_limit.min(d.saturating_duration_since(Instant::now())));
         let out = run_compiler(&self.cc, args, stdin, limit, self.max_output_bytes).map_err(|e| match e {
@@ -251,18 +268,18 @@ impl Preprocessor {
                 PreprocessError::OutputTooLarge { file: file.to_path_buf(), limit: self.max_output_bytes }
             }
         })?;
-        if !out.status.success() {
-            let first_errors = first_error_lines(&out.stderr);
-            if let Some(header) = missing_header(&out.stderr) {
-                return Err(PreprocessError::MissingHeader { file: file.to_path_buf(), header, first_errors });
-            }
-            return Err(PreprocessError::Compiler {
-                file: file.to_path_buf(),
-                status: out.status.to_string(),
-                first_errors,
-            });
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            return Ok((text, None));
         }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        let first_errors = first_error_lines(&out.stderr);
+        if let Some(header) = missing_header(&out.stderr) {
+            return Err(PreprocessError::MissingHeader { file: file.to_path_buf(), header, first_errors });
+        }
+        if self.tolerate_errors && only_nonfatal_errors(out.status, &out.stderr) && !text.trim().is_empty() {
+            return Ok((text, Some(first_errors)));
+        }
+        Err(PreprocessError::Compiler { file: file.to_path_buf(), status: out.status.to_string(), first_errors })
     }
 }
 
@@ -294,6 +311,12 @@ fn missing_header(stderr: &str) -> Option<String> {
         let rest = &l[l.find("fatal error: ")? + "fatal error: ".len()..];
         rest.strip_suffix(": No such file or directory").map(str::to_string)
     })
+}
+
+/// Whether the compiler exited with status 1 (not a signal, not a crash) having reported no fatal
+/// error: GCC and Clang then preprocessed the whole file and wrote it out.
+fn only_nonfatal_errors(status: ExitStatus, stderr: &str) -> bool {
+    status.code() == Some(1) && !stderr.contains("fatal error")
 }
 
 /// The compiler's first error lines (at most 3, joined by ` | `), else its first lines.

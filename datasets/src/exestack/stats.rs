@@ -21,6 +21,9 @@ pub struct BuildStats {
     /// Processed files with text outside function bodies that tree-sitter could not read (see
     /// [`Extraction::syntax_errors`](super::extract::Extraction::syntax_errors)).
     pub files_with_syntax_errors: usize,
+    /// Processed files the preprocessor reported non-fatal errors for, read despite them
+    /// ([`BuildConfig::tolerate_preprocessor_errors`]).
+    pub files_with_tolerated_preprocessor_errors: usize,
     /// Headers a file included that the machine lacks, stood in for by empty files (per
     /// package; `work/stubs/`).
     pub header_stand_ins: usize,
@@ -45,6 +48,11 @@ pub struct BuildStats {
     /// Of the kept functions, those whose signature passes the paper's filter (with the extended
     /// filter, the paper-filter dataset is exactly this subset: same candidates, same outcomes).
     pub kept_paper_signature: usize,
+    /// Of the kept functions, those with no `float`/`double` anywhere in their signature
+    /// (the extended filter's integer-only programs, [`Signature::has_floating`]).
+    ///
+    /// [`Signature::has_floating`]: crate::signature::Signature::has_floating
+    pub kept_integer_only: usize,
     /// Kept programs in the training split.
     pub train_programs: usize,
     /// Kept programs in the test split.

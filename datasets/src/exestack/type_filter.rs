@@ -19,7 +19,9 @@ use crate::signature::{Param, ParamRole, Scalar, Signature};
 /// a build resumed after the filter admitted more reads again the files whose functions an older
 /// revision rejected ([`FileRecord::is_stale`](super::pipeline::FileRecord::is_stale)).
 /// 1: `unsigned int`, `unsigned long` (`size_t`, `uint64_t`) and `long long` scalars.
-pub const TYPE_FILTER_REVISION: u32 = 1;
+/// 2: integer out-pointers, and signatures with no floating-point type at all (integer-only
+/// programs, counted apart in `stats.json`: `kept_integer_only`).
+pub const TYPE_FILTER_REVISION: u32 = 2;
 
 /// Which function signatures become candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -29,11 +31,12 @@ pub enum TypeFilter {
     /// `float`/`double` return.
     #[default]
     Paper,
-    /// Also `int`/`long`/`unsigned int`/`unsigned long` parameters by value (the harness rounds
-    /// their inputs; sample them as small integers), `float *`/`double *` out-pointers (only
-    /// dereferenced or indexed at `[0]`, never used as arrays), and `void` or integer returns; at
-    /// least one input and one output, and at least one `float`/`double` among them (pure integer
-    /// functions are left out).
+    /// Every signature of scalars the harness can run: `float`/`double`/`int`/`long`/`unsigned
+    /// int`/`unsigned long` parameters by value (the harness rounds integer inputs; they are
+    /// sampled as small integers), out-pointers to any of these (only dereferenced or indexed at
+    /// `[0]`, never used as arrays), and `void` or scalar returns; at least one input and one
+    /// output. Integer-only signatures pass too; a build counts them apart
+    /// ([`Signature::has_floating`]).
     Extended,
 }
 
@@ -181,13 +184,7 @@ fn passes(sig: &Signature, filter: TypeFilter) -> bool {
                 && !sig.params.is_empty()
                 && sig.params.iter().all(|p| p.role == ParamRole::Input && p.ty.is_floating())
         }
-        TypeFilter::Extended => {
-            let outputs_ok = sig.params.iter().filter(|p| p.role == ParamRole::Output).all(|p| p.ty.is_floating());
-            outputs_ok
-                && sig.n_in() >= 1
-                && sig.n_out() >= 1
-                && (sig.ret.as_ref().is_some_and(floating) || sig.params.iter().any(|p| p.ty.is_floating()))
-        }
+        TypeFilter::Extended => sig.n_in() >= 1 && sig.n_out() >= 1,
     }
 }
 

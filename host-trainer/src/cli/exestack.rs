@@ -15,7 +15,8 @@ use compnet_datasets::synthetic::SyntheticConfig;
 pub(super) enum Filter {
     /// float/double parameters and a float/double return, as the paper.
     Paper,
-    /// Also int scalar parameters and void functions with float/double out-pointers.
+    /// Also int/long/unsigned scalars, out-pointers to any scalar and void or integer returns,
+    /// integer-only functions included (counted apart).
     Extended,
 }
 
@@ -72,10 +73,15 @@ pub(super) struct ExestackArgs {
     /// Longest function kept, in C tokens.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
-    /// Preprocess every file, also those whose text names no floating-point type (see
-    /// docs/exestack.md, "Prefilter").
+    /// With --filter paper, preprocess every file, also those whose text names no floating-point
+    /// type (see docs/exestack.md, "Prefilter"; --filter extended always reads every file).
     #[arg(long)]
     no_prefilter: bool,
+    /// Read a file despite non-fatal preprocessor errors (`#error` directives and `#if`
+    /// expressions of a source tree no configure step ran in); the paper drops it. A missing
+    /// header or a fatal error still drops the file (see docs/exestack.md, "Preprocessor errors").
+    #[arg(long)]
+    tolerate_preprocessor_errors: bool,
     /// Seconds of preprocessing and extraction per file before it is dropped.
     #[arg(long, default_value_t = 8.0)]
     file_time_limit: f64,
@@ -116,6 +122,7 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     let mut config = config(&a.build, filter)?;
     config.max_tokens = a.max_tokens;
     config.prefilter = !a.no_prefilter;
+    config.tolerate_preprocessor_errors = a.tolerate_preprocessor_errors;
     anyhow::ensure!(a.file_time_limit > 0.0, "--file-time-limit must be positive");
     config.file_time_limit = Duration::from_secs_f64(a.file_time_limit);
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
@@ -182,8 +189,9 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
     };
     println!("files          {} ({} processed; dropped: {})", s.files, s.files_ok, reasons(&s.files_dropped));
     println!(
-        "               {} with unreadable text outside function bodies; {} missing headers stood in for",
-        s.files_with_syntax_errors, s.header_stand_ins
+        "               {} with unreadable text outside function bodies; {} missing headers stood in for; \
+         {} read despite preprocessor errors",
+        s.files_with_syntax_errors, s.header_stand_ins, s.files_with_tolerated_preprocessor_errors
     );
     println!("functions      {} seen; type filter dropped: {}", s.functions_seen, reasons(&s.type_filter_dropped));
     println!(
@@ -192,8 +200,9 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
     );
     println!("harness        {} run; dropped: {}", s.selected, reasons(&s.harness_dropped));
     println!(
-        "kept           {} ({} train / {} test programs; {} with the paper's float/double-only signature)",
-        s.kept, s.train_programs, s.test_programs, s.kept_paper_signature
+        "kept           {} ({} train / {} test programs; {} with the paper's float/double-only signature, \
+         {} integer-only)",
+        s.kept, s.train_programs, s.test_programs, s.kept_paper_signature, s.kept_integer_only
     );
     println!("ParrotBench    {} in the training split", s.parrotbench_in_train);
     println!("wall time      {:.1} s ({:.1} functions/s through the harness)", s.wall_seconds, s.functions_per_second);
