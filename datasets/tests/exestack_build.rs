@@ -83,6 +83,7 @@ fn fixture_corpus_through_every_stage() {
     );
     assert_eq!(s.kept, 9);
     assert_eq!(s.train_programs + s.test_programs, 9);
+    assert_eq!(s.constant_output, 1, "ml_one runs but returns 1 whatever its input");
 
     // The output of a kept function is the real function's: ml_mix(x, y) = 0.3 x + 0.7 y.
     let all = dataset(&out).concat();
@@ -156,6 +157,8 @@ fn extended_filter_admits_out_pointers_and_ints() {
     assert_eq!(s.files_dropped.get("no_floating_type"), None);
     assert!(kept.iter().any(|k| k == "ml_wrap") && !kept.iter().any(|k| k == "ml_next_index" || k == "ml_bits"));
     assert_eq!(s.kept_integer_only, 1, "ml_wrap: {kept:?}");
+    assert_eq!(s.constant_output, 2, "ml_one and ml_status");
+    assert!(!kept.iter().any(|k| k == "ml_one" || k == "ml_status"));
     let wrap = all.iter().find(|r| r.function == "ml_wrap").unwrap();
     assert_eq!(wrap.domain, vec![(-16.0, 16.0)]);
     for i in 0..wrap.pairs.len() {
@@ -165,16 +168,37 @@ fn extended_filter_admits_out_pointers_and_ints() {
 }
 
 #[test]
+fn constant_functions_are_dropped_unless_kept_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let dropped = run(&dir.path().join("dropped"), TypeFilter::Extended);
+    let out = dir.path().join("kept");
+    let kept = run_with(&out, &BuildConfig { drop_constant: false, ..config(TypeFilter::Extended) });
+    assert_eq!((kept.constant_output, kept.kept), (0, dropped.kept + 2), "{kept:?}");
+    let all = dataset(&out).concat();
+    let one = all.iter().find(|r| r.function == "ml_one").unwrap();
+    assert!((0..one.pairs.len()).all(|i| one.pairs.output(i) == [1.0]));
+    let status = all.iter().find(|r| r.function == "ml_status").unwrap();
+    assert!((0..status.pairs.len()).all(|i| status.pairs.output(i) == [-1.0]));
+    // Everything else is the same dataset.
+    let others = |records: Vec<ProgramRecord>| -> Vec<ProgramRecord> {
+        records.into_iter().filter(|r| r.function != "ml_one" && r.function != "ml_status").collect()
+    };
+    let [train, test] = dataset(&dir.path().join("dropped"));
+    let [train_kept, test_kept] = dataset(&out);
+    assert_eq!((others(train_kept), others(test_kept)), (train, test));
+}
+
+#[test]
 fn prefilter_skips_only_files_without_floating_types() {
     let dir = tempfile::tempdir().unwrap();
     let with = run(&dir.path().join("with"), TypeFilter::Paper);
     let out = dir.path().join("without");
     let without = run_with(&out, &BuildConfig { prefilter: false, ..config(TypeFilter::Paper) });
-    // Without it, counter.c is preprocessed and parsed: its three integer functions are seen and
+    // Without it, counter.c is preprocessed and parsed: its four integer functions are seen and
     // fail the paper's filter; nothing that passes the filter is lost with it.
     assert_eq!(with.files_dropped.get("no_floating_type"), Some(&1));
     assert_eq!(without.files_dropped.get("no_floating_type"), None);
-    assert_eq!(without.functions_seen, with.functions_seen + 3, "{without:?}");
+    assert_eq!(without.functions_seen, with.functions_seen + 4, "{without:?}");
     assert_eq!(without.candidates, with.candidates);
     assert_eq!(dataset(&dir.path().join("with")), dataset(&out));
 }

@@ -61,6 +61,7 @@ fn bad_flags_are_rejected() {
         (&["fit"][..], "--program"),
         (&["dataset", "exestack", "--packages-file", "no/such/list.txt"][..], "no/such/list.txt"),
         (&["dataset", "exestack", "--packages-file", "comments.txt"][..], "the package list is empty"),
+        (&["dataset", "exestack", "--corpus", ".", "--fetch-only"][..], "cannot be used with"),
         (&["train", "--train", "t.parquet", "--val", "v.parquet", "--dropout", "1.5"][..], "dropout"),
         (
             &["train", "--train", "t.parquet", "--val", "v.parquet", "--saturation-penalty", "nan"][..],

@@ -65,6 +65,10 @@ pub struct BuildConfig {
     /// stops on the first failure.
     #[serde(default)]
     pub tolerate_preprocessor_errors: bool,
+    /// Drop a function whose outputs are the same over all its inputs (the harness kept it: it
+    /// runs, but there is nothing to learn from it); default true. The paper keeps them.
+    #[serde(default)]
+    pub drop_constant: bool,
 }
 
 impl Default for BuildConfig {
@@ -84,6 +88,7 @@ impl Default for BuildConfig {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             prefilter: true,
             tolerate_preprocessor_errors: false,
+            drop_constant: true,
         }
     }
 }
@@ -428,9 +433,9 @@ pub fn finish(
 
     let mut train = Vec::new();
     let mut test = Vec::new();
+    let mut kept_programs = Vec::new();
     let half = config.pairs / 2;
     for p in programs.iter().filter(|p| kept.contains(&p.id)) {
-        stats.packages.entry(p.package.clone()).or_default().kept += 1;
         let inputs = sample_inputs(&p.id, &p.signature, config);
         let out_path = io_dir.join(format!("{}.f32", p.id));
         let bytes = std::fs::read(&out_path).map_err(io_err(&out_path))?;
@@ -440,6 +445,12 @@ pub fn finish(
                 path: out_path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
             })?;
+        if config.drop_constant && is_constant(&pairs) {
+            stats.constant_output += 1;
+            continue;
+        }
+        stats.packages.entry(p.package.clone()).or_default().kept += 1;
+        kept_programs.push(p);
         let domain = input_domain(&p.signature, config);
         let record = |split: &str, range: std::ops::Range<usize>| ProgramRecord {
             name: p.name.clone(),
@@ -454,10 +465,9 @@ pub fn finish(
         target.push(record("train", 0..half));
         target.push(record("test", half..pairs.len()));
     }
-    stats.kept = kept.len();
-    stats.kept_paper_signature =
-        programs.iter().filter(|p| kept.contains(&p.id) && TypeFilter::Paper.admits(&p.signature)).count();
-    stats.kept_integer_only = programs.iter().filter(|p| kept.contains(&p.id) && !p.signature.has_floating()).count();
+    stats.kept = kept_programs.len();
+    stats.kept_paper_signature = kept_programs.iter().filter(|p| TypeFilter::Paper.admits(&p.signature)).count();
+    stats.kept_integer_only = kept_programs.iter().filter(|p| !p.signature.has_floating()).count();
     stats.train_programs = train.len() / 2;
     stats.test_programs = test.len() / 2;
     // An independent check of the exclusion: re-tokenise the final training sources.
@@ -475,6 +485,16 @@ pub fn finish(
     std::fs::write(&tmp, json).map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, &paths.stats).map_err(io_err(&paths.stats))?;
     Ok(stats)
+}
+
+/// Whether every output row of `pairs` equals the first, bit for bit (`-0.0` and `0.0` alike):
+/// a function that computes one constant over all its inputs.
+fn is_constant(pairs: &IoPairs) -> bool {
+    if pairs.len() == 0 {
+        return false;
+    }
+    let first = pairs.output(0);
+    (1..pairs.len()).all(|i| pairs.output(i).iter().zip(first).all(|(a, b)| a == b))
 }
 
 /// The whitespace-invariant token sequences of the six ParrotBench programs.

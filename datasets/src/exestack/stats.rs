@@ -43,6 +43,9 @@ pub struct BuildStats {
     pub selected: usize,
     /// Dropped by the harness, by reason.
     pub harness_dropped: BTreeMap<String, usize>,
+    /// Functions the harness kept whose outputs are one constant over all inputs, dropped
+    /// ([`BuildConfig::drop_constant`]).
+    pub constant_output: usize,
     /// Functions kept.
     pub kept: usize,
     /// Of the kept functions, those whose signature passes the paper's filter (with the extended
@@ -76,6 +79,9 @@ pub struct PackageStats {
     pub files: usize,
     /// Functions that passed the type filter.
     pub candidates: usize,
+    /// Functions the harness kept whose outputs are one constant over all inputs, dropped
+    /// ([`BuildConfig::drop_constant`]).
+    pub constant_output: usize,
     /// Functions kept.
     pub kept: usize,
 }

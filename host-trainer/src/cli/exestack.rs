@@ -82,6 +82,14 @@ pub(super) struct ExestackArgs {
     /// header or a fatal error still drops the file (see docs/exestack.md, "Preprocessor errors").
     #[arg(long)]
     tolerate_preprocessor_errors: bool,
+    /// Keep functions whose outputs are one constant over all inputs (the paper keeps them; by
+    /// default they are dropped and counted as `constant_output`).
+    #[arg(long)]
+    keep_constant: bool,
+    /// Fetch the packages into --cache and stop (no build): fills the cache ahead of a build that
+    /// would otherwise wait on the downloads, e.g. while another build uses the processors.
+    #[arg(long, conflicts_with = "corpus")]
+    fetch_only: bool,
     /// Seconds of preprocessing and extraction per file before it is dropped.
     #[arg(long, default_value_t = 8.0)]
     file_time_limit: f64,
@@ -123,6 +131,7 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     config.max_tokens = a.max_tokens;
     config.prefilter = !a.no_prefilter;
     config.tolerate_preprocessor_errors = a.tolerate_preprocessor_errors;
+    config.drop_constant = !a.keep_constant;
     anyhow::ensure!(a.file_time_limit > 0.0, "--file-time-limit must be positive");
     config.file_time_limit = Duration::from_secs_f64(a.file_time_limit);
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
@@ -166,6 +175,10 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
     if files.is_empty() {
         bail!("no C files found in the corpus");
     }
+    if a.fetch_only {
+        eprintln!("{} C files in {}; --fetch-only: not building", files.len(), a.cache.display());
+        return Ok(());
+    }
     eprintln!("{} C files; building into {} ({:?} filter)", files.len(), a.out.display(), filter);
     let stats = build(&files, failures, &a.out, &config, a.build.quiet)?;
     print_stats(&stats, &a.out);
@@ -198,7 +211,12 @@ fn print_stats(s: &BuildStats, out: &std::path::Path) {
         "candidates     {} ({} over the token limit, {} duplicates, {} ParrotBench)",
         s.candidates, s.too_many_tokens, s.duplicates, s.parrotbench_matches
     );
-    println!("harness        {} run; dropped: {}", s.selected, reasons(&s.harness_dropped));
+    println!(
+        "harness        {} run; dropped: {}; then {} with one constant output",
+        s.selected,
+        reasons(&s.harness_dropped),
+        s.constant_output
+    );
     println!(
         "kept           {} ({} train / {} test programs; {} with the paper's float/double-only signature, \
          {} integer-only)",
