@@ -174,6 +174,9 @@ fn constant_functions_are_dropped_unless_kept_on_request() {
     let out = dir.path().join("kept");
     let kept = run_with(&out, &BuildConfig { drop_constant: false, ..config(TypeFilter::Extended) });
     assert_eq!((kept.constant_output, kept.kept), (0, dropped.kept + 2), "{kept:?}");
+    let mathlib = &dropped.packages["mathlib"];
+    assert_eq!(mathlib.constant_output, 2, "both are mathlib's: {mathlib:?}");
+    assert_eq!(kept.packages["mathlib"].kept, mathlib.kept + 2);
     let all = dataset(&out).concat();
     let one = all.iter().find(|r| r.function == "ml_one").unwrap();
     assert!((0..one.pairs.len()).all(|i| one.pairs.output(i) == [1.0]));

@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::corpus::{CorpusFile, PackageFailure};
+use super::preprocess::PREPROCESSOR_ERROR;
 pub use super::stats::{BuildStats, PackageStats};
 use super::workers::parallel;
 use super::{Extraction, FileError, PreprocessError, Preprocessor, TYPE_FILTER_REVISION, TypeFilter, process_file};
@@ -445,11 +446,13 @@ pub fn finish(
                 path: out_path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
             })?;
+        let package = stats.packages.entry(p.package.clone()).or_default();
         if config.drop_constant && is_constant(&pairs) {
+            package.constant_output += 1;
             stats.constant_output += 1;
             continue;
         }
-        stats.packages.entry(p.package.clone()).or_default().kept += 1;
+        package.kept += 1;
         kept_programs.push(p);
         let domain = input_domain(&p.signature, config);
         let record = |split: &str, range: std::ops::Range<usize>| ProgramRecord {
@@ -487,14 +490,10 @@ pub fn finish(
     Ok(stats)
 }
 
-/// Whether every output row of `pairs` equals the first, bit for bit (`-0.0` and `0.0` alike):
+/// Whether every output row of `pairs` equals the first (as numbers: `-0.0` equals `0.0`):
 /// a function that computes one constant over all its inputs.
 fn is_constant(pairs: &IoPairs) -> bool {
-    if pairs.len() == 0 {
-        return false;
-    }
-    let first = pairs.output(0);
-    (1..pairs.len()).all(|i| pairs.output(i).iter().zip(first).all(|(a, b)| a == b))
+    !pairs.is_empty() && (1..pairs.len()).all(|i| pairs.output(i) == pairs.output(0))
 }
 
 /// The whitespace-invariant token sequences of the six ParrotBench programs.
@@ -579,9 +578,6 @@ fn count_files(dir: &Path) -> usize {
 
 /// Missing headers stood in for per file, at most.
 const MAX_HEADER_STUBS: usize = 8;
-
-/// The journaled failure of a file the preprocessor failed on ([`PreprocessError::reason`]).
-const PREPROCESSOR_ERROR: &str = "preprocessor_error";
 
 /// The journaled failure of a file the [prefilter](super::prefilter) skipped.
 const NO_FLOATING_TYPE: &str = "no_floating_type";

@@ -117,6 +117,10 @@ pub struct Preprocessed {
     pub tolerated_errors: Option<String>,
 }
 
+/// [`PreprocessError::reason`] of a failure other than a missing header, a timeout or a limit:
+/// the one [`Preprocessor::tolerate_errors`] can turn into a pass.
+pub(crate) const PREPROCESSOR_ERROR: &str = "preprocessor_error";
+
 /// Why a file could not be preprocessed.
 #[derive(Debug, thiserror::Error)]
 pub enum PreprocessError {
@@ -184,7 +188,7 @@ impl PreprocessError {
     pub fn reason(&self) -> &'static str {
         match self {
             PreprocessError::MissingHeader { .. } => "missing_header",
-            PreprocessError::Compiler { .. } => "preprocessor_error",
+            PreprocessError::Compiler { .. } => PREPROCESSOR_ERROR,
             PreprocessError::Timeout { .. } => "timeout",
             PreprocessError::OutputTooLarge { .. } => "output_too_large",
             PreprocessError::DirectivesRemain { .. } => "directives_remain",
