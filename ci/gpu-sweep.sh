@@ -14,7 +14,9 @@
 # the choice. A variant trained on cut data (TRAIN_PAIRS=512 in ci/gpu-exestack-prepare.sh) needs
 # `--pairs 512 --pairs-per-step 512` among its flags. SCREEN adds `compnet eval` flags (default: 50 ExeStack programs, 3 trials, 1,000 epochs,
 # 2,048 pairs per ParrotBench program, 50 baseline steps).
-# SCREEN_ONLY=1 skips the training (a warm machine keeps runs/sweep/ from the previous job).
+# SCREEN_ONLY=1 skips the training (a warm machine keeps runs/sweep/ from the previous job);
+# NO_SCREEN=1 skips the screens (the runs are then judged by their validation MSE alone, or by a
+# full `ci/gpu-eval.sh` of the chosen one).
 # Brings back: sweep.tgz (each run's best/, metrics.csv, config.json; each screen's results.json
 # and log) and summary.txt.
 set -euo pipefail
@@ -50,9 +52,12 @@ screen_one() { # NAME CHECKPOINT...
     && cp "runs/sweep/screen-$name/results.json" "$OUT/sweep/screen-$name.json"
 }
 pids=()
-screen_one shipped host-trainer/checkpoints/default host-trainer/checkpoints/wide &
-pids+=($!)
+if [ -z "${NO_SCREEN:-}" ]; then
+  screen_one shipped host-trainer/checkpoints/default host-trainer/checkpoints/wide &
+  pids+=($!)
+fi
 for spec in "$@"; do
+  [ -z "${NO_SCREEN:-}" ] || break
   IFS='=' read -r name covering _ <<< "$spec"
   [ -d "runs/sweep/$name/best" ] || continue
   if [ "$covering" = "$default_covering" ]; then
@@ -62,7 +67,7 @@ for spec in "$@"; do
   fi
   pids+=($!)
 done
-for p in "${pids[@]}"; do wait "$p" || echo "a screen failed (see sweep/screen-*.txt)"; done
+for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || echo "a screen failed (see sweep/screen-*.txt)"; done
 
 {
   for f in "$OUT"/sweep/train-*.txt; do echo "== $f"; grep -E "^epoch|best|steps/s" "$f" | tail -4 || true; done
