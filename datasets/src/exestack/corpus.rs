@@ -544,6 +544,27 @@ pub fn debian_files(
     Ok((files, failures))
 }
 
+/// The archive sections that hold numeric C code, which `--sections numeric` names at once: with
+/// the default list they gave 5,209 executable functions under the extended filter (2026-12-03,
+/// docs/exestack.md), where the default list alone gives 1,823.
+pub const NUMERIC_SECTIONS: &[&str] =
+    &["math", "science", "sound", "graphics", "video", "electronics", "hamradio", "gnu-r", "libs", "games"];
+
+/// `sections` with the preset `numeric` replaced by [`NUMERIC_SECTIONS`], each section once, in
+/// the order given.
+pub fn expand_sections(sections: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in sections {
+        let names: Vec<&str> = if s == "numeric" { NUMERIC_SECTIONS.to_vec() } else { vec![s.as_str()] };
+        for name in names {
+            if !out.iter().any(|o| o == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// What decides which Debian source packages a section-wide corpus takes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectionQuery {
@@ -670,6 +691,18 @@ fn single_subfolder(dir: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_numeric_preset_expands_to_its_sections_once() {
+        let given: Vec<String> = ["sound", "numeric", "devel", "math"].iter().map(|s| s.to_string()).collect();
+        let got = expand_sections(&given);
+        assert_eq!(got[0], "sound");
+        assert_eq!(got.iter().filter(|s| *s == "sound").count(), 1);
+        assert_eq!(got.iter().filter(|s| *s == "math").count(), 1);
+        assert!(got.contains(&"devel".to_string()) && got.contains(&"gnu-r".to_string()));
+        assert_eq!(got.len(), NUMERIC_SECTIONS.len() + 1);
+        assert_eq!(expand_sections(&["graphics".to_string()]), vec!["graphics".to_string()]);
+    }
 
     #[test]
     fn deb_src_entries_are_derived_from_both_formats() {

@@ -51,8 +51,10 @@ pub(super) struct ExestackArgs {
     #[arg(long, conflicts_with_all = ["corpus", "packages"])]
     packages_file: Option<PathBuf>,
     /// Also every Debian source package with a binary package in these archive sections
-    /// (e.g. `math,science,sound,graphics,video,electronics,hamradio`), after the list above;
-    /// packages of other languages and upstream tarballs over `--max-package-mb` are skipped.
+    /// (e.g. `math,science,sound`; `numeric` names the ten that hold numeric C code: math,
+    /// science, sound, graphics, video, electronics, hamradio, gnu-r, libs, games), after the
+    /// list above; packages of other languages and upstream tarballs over `--max-package-mb` are
+    /// skipped.
     #[arg(long, value_delimiter = ',', conflicts_with = "corpus")]
     sections: Option<Vec<String>>,
     /// Largest upstream tarball `--sections` takes, in MB.
@@ -155,6 +157,7 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
                 listed.unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
             anyhow::ensure!(!packages.is_empty(), "the package list is empty");
             if let Some(sections) = &a.sections {
+                let sections = &corpus::expand_sections(sections);
                 let query =
                     corpus::SectionQuery { sections: sections.clone(), max_tarball_bytes: a.max_package_mb << 20 };
                 let more = corpus::packages_in_sections(&a.cache, &query)
