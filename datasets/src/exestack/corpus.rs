@@ -78,8 +78,43 @@ pub struct CorpusFile {
 pub struct PackageFailure {
     /// The package.
     pub package: String,
-    /// What went wrong.
+    /// What went wrong: apt's or curl's words, with the mirror's address left out when written
+    /// to `stats.json` ([`without_mirror`]; the console shows it whole).
+    #[serde(serialize_with = "serialize_without_mirror")]
     pub message: String,
+}
+
+fn serialize_without_mirror<S: serde::Serializer>(message: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&without_mirror(message))
+}
+
+/// `message` with every URL's scheme and host replaced by `<mirror>` (the path stays: it names
+/// the file that failed) and apt's `[IP: address port]` notes dropped, so that a stats file names
+/// no host of the machine that built it.
+pub fn without_mirror(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    loop {
+        let url = ["http://", "https://", "ftp://"].iter().filter_map(|p| rest.find(p).map(|i| (i, p.len()))).min();
+        let ip = rest.find("[IP: ");
+        match (url, ip) {
+            (Some((i, scheme)), ip) if ip.is_none_or(|j| i < j) => {
+                out.push_str(&rest[..i]);
+                out.push_str("<mirror>");
+                let after = &rest[i + scheme..];
+                let host_end = after.find(|c: char| c == '/' || c.is_whitespace()).unwrap_or(after.len());
+                rest = &after[host_end..];
+            }
+            (_, Some(j)) => {
+                out.push_str(rest[..j].trim_end_matches(' '));
+                rest = rest[j..].find(']').map_or("", |k| &rest[j + k + 1..]);
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
 }
 
 /// Why the corpus could not be listed at all.
@@ -691,6 +726,23 @@ fn single_subfolder(dir: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_messages_name_no_mirror() {
+        let apt = "E: Failed to fetch http://mirror.invalid/debian/pool/main/g/gsl/gsl_2.7.orig.tar.gz  404  Not Found \
+                   [IP: 192.0.2.7 80] (upstream tarball alone: curl could not fetch gsl_2.7.orig.tar.gz)";
+        assert_eq!(
+            without_mirror(apt),
+            "E: Failed to fetch <mirror>/debian/pool/main/g/gsl/gsl_2.7.orig.tar.gz  404  Not Found \
+             (upstream tarball alone: curl could not fetch gsl_2.7.orig.tar.gz)"
+        );
+        assert_eq!(without_mirror("see https://a.invalid"), "see <mirror>");
+        assert_eq!(without_mirror("no C files"), "no C files");
+        let failure = PackageFailure { package: "gsl".into(), message: apt.into() };
+        let json = serde_json::to_string(&failure).unwrap();
+        assert!(!json.contains("mirror.invalid") && !json.contains("192.0.2.7"), "{json}");
+        assert_eq!(failure.message, apt, "the message itself stays whole");
+    }
 
     #[test]
     fn the_numeric_preset_expands_to_its_sections_once() {
