@@ -55,7 +55,9 @@ impl FloatingNames {
     /// The names of the `.h` files under `root` (a package's folder), read once per folder and
     /// process: every worker thread of a build asks for the package of the file it holds.
     pub fn of_package(root: &Path) -> Arc<FloatingNames> {
-        static SEEN: OnceLock<Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<FloatingNames>>>>>> = OnceLock::new();
+        /// One slot per package folder, filled by the first thread that asks.
+        type Slots = Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<FloatingNames>>>>>;
+        static SEEN: OnceLock<Slots> = OnceLock::new();
         let slot = {
             let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
             seen.entry(root.to_path_buf()).or_default().clone()
