@@ -51,23 +51,22 @@ screen_one() { # NAME CHECKPOINT...
   $job eval "${ckpts[@]}" "${eval_common[@]}" --out "runs/sweep/screen-$name" > "$OUT/sweep/screen-$name.txt" 2>&1 \
     && cp "runs/sweep/screen-$name/results.json" "$OUT/sweep/screen-$name.json"
 }
-pids=()
 if [ -z "${NO_SCREEN:-}" ]; then
+  pids=()
   screen_one shipped host-trainer/checkpoints/default host-trainer/checkpoints/wide &
   pids+=($!)
+  for spec in "$@"; do
+    IFS='=' read -r name covering _ <<< "$spec"
+    [ -d "runs/sweep/$name/best" ] || continue
+    if [ "$covering" = "$default_covering" ]; then
+      screen_one "$name" "runs/sweep/$name/best" host-trainer/checkpoints/wide &
+    else
+      screen_one "$name" host-trainer/checkpoints/default "runs/sweep/$name/best" &
+    fi
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || echo "a screen failed (see sweep/screen-*.txt)"; done
 fi
-for spec in "$@"; do
-  [ -z "${NO_SCREEN:-}" ] || break
-  IFS='=' read -r name covering _ <<< "$spec"
-  [ -d "runs/sweep/$name/best" ] || continue
-  if [ "$covering" = "$default_covering" ]; then
-    screen_one "$name" "runs/sweep/$name/best" host-trainer/checkpoints/wide &
-  else
-    screen_one "$name" host-trainer/checkpoints/default "runs/sweep/$name/best" &
-  fi
-  pids+=($!)
-done
-for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || echo "a screen failed (see sweep/screen-*.txt)"; done
 
 {
   for f in "$OUT"/sweep/train-*.txt; do echo "== $f"; grep -E "^epoch|best|steps/s" "$f" | tail -4 || true; done

@@ -88,33 +88,26 @@ fn serialize_without_mirror<S: serde::Serializer>(message: &str, s: S) -> Result
     s.serialize_str(&without_mirror(message))
 }
 
-/// `message` with every URL's scheme and host replaced by `<mirror>` (the path stays: it names
-/// the file that failed) and apt's `[IP: address port]` notes dropped, so that a stats file names
-/// no host of the machine that built it.
+/// `message` with apt's `[IP: address port]` notes dropped and every URL's scheme and host
+/// replaced by `<mirror>` (the path stays: it names the file that failed), so that a stats file
+/// names no host of the machine that built it.
 pub fn without_mirror(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    loop {
-        let url = ["http://", "https://", "ftp://"].iter().filter_map(|p| rest.find(p).map(|i| (i, p.len()))).min();
-        let ip = rest.find("[IP: ");
-        match (url, ip) {
-            (Some((i, scheme)), ip) if ip.is_none_or(|j| i < j) => {
-                out.push_str(&rest[..i]);
-                out.push_str("<mirror>");
-                let after = &rest[i + scheme..];
-                let host_end = after.find(|c: char| c == '/' || c.is_whitespace()).unwrap_or(after.len());
-                rest = &after[host_end..];
-            }
-            (_, Some(j)) => {
-                out.push_str(rest[..j].trim_end_matches(' '));
-                rest = rest[j..].find(']').map_or("", |k| &rest[j + k + 1..]);
-            }
-            _ => {
-                out.push_str(rest);
-                return out;
-            }
+    let mut text = message.to_owned();
+    while let Some(i) = text.find("[IP: ") {
+        let end = text[i..].find(']').map_or(text.len(), |k| i + k + 1);
+        let start = if text[..i].ends_with(' ') { i - 1 } else { i };
+        text.replace_range(start..end, "");
+    }
+    for scheme in ["http://", "https://", "ftp://"] {
+        let mut from = 0;
+        while let Some(k) = text[from..].find(scheme) {
+            let (start, host) = (from + k, from + k + scheme.len());
+            let end = text[host..].find(|c: char| c == '/' || c.is_whitespace()).map_or(text.len(), |e| host + e);
+            text.replace_range(start..end, "<mirror>");
+            from = start + "<mirror>".len();
         }
     }
+    text
 }
 
 /// Why the corpus could not be listed at all.
@@ -579,22 +572,19 @@ pub fn debian_files(
     Ok((files, failures))
 }
 
-/// The archive sections that hold numeric C code, which `--sections numeric` names at once: with
-/// the default list they gave 5,209 executable functions under the extended filter (2026-12-03,
-/// docs/exestack.md), where the default list alone gives 1,823.
+/// The archive sections that hold numeric C code, which `--sections numeric` names at once (what
+/// they add to the default list is measured in docs/exestack.md).
 pub const NUMERIC_SECTIONS: &[&str] =
     &["math", "science", "sound", "graphics", "video", "electronics", "hamradio", "gnu-r", "libs", "games"];
 
 /// `sections` with the preset `numeric` replaced by [`NUMERIC_SECTIONS`], each section once, in
 /// the order given.
 pub fn expand_sections(sections: &[String]) -> Vec<String> {
+    let named = sections.iter().flat_map(|s| if s == "numeric" { NUMERIC_SECTIONS.to_vec() } else { vec![s.as_str()] });
     let mut out: Vec<String> = Vec::new();
-    for s in sections {
-        let names: Vec<&str> = if s == "numeric" { NUMERIC_SECTIONS.to_vec() } else { vec![s.as_str()] };
-        for name in names {
-            if !out.iter().any(|o| o == name) {
-                out.push(name.to_owned());
-            }
+    for name in named {
+        if !out.iter().any(|o| o == name) {
+            out.push(name.to_owned());
         }
     }
     out

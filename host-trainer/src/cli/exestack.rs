@@ -157,9 +157,11 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
                 listed.unwrap_or_else(|| DEFAULT_PACKAGES.iter().map(|p| p.to_string()).collect());
             anyhow::ensure!(!packages.is_empty(), "the package list is empty");
             if let Some(sections) = &a.sections {
-                let sections = &corpus::expand_sections(sections);
-                let query =
-                    corpus::SectionQuery { sections: sections.clone(), max_tarball_bytes: a.max_package_mb << 20 };
+                let query = corpus::SectionQuery {
+                    sections: corpus::expand_sections(sections),
+                    max_tarball_bytes: a.max_package_mb << 20,
+                };
+                let sections = &query.sections;
                 let more = corpus::packages_in_sections(&a.cache, &query)
                     .with_context(|| format!("listing the packages of sections {}", sections.join(",")))?;
                 eprintln!("sections {}: {} source packages", sections.join(","), more.len());
