@@ -2,7 +2,7 @@
 # Prepares the data `compnet eval` needs on the GPU machine, small enough to carry (64 MiB with
 # the binary): the ParrotBench Parquet files with every training pair (the protocol's data sizes
 # are shares of a program's whole training set: 0.1 % of sobel's 262,144 is 262 pairs) and 1,024
-# test pairs per program (evenly spaced, as the eval takes them), and the photographs of the
+# test pairs per program (evenly spaced, ⌊i·n/k⌋, as the eval takes them), and the photographs of the
 # scikit-image wheel that the colour-quantization application uses, repacked without the rest of
 # the wheel. Writes .gpu/eval/.
 # Run: ci/gpu-eval-prepare.sh (after `compnet dataset parrot`); then on the GPU machine:

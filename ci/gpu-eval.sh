@@ -24,8 +24,10 @@ if [ -n "${EPOCHS:-}" ]; then
   # At the paper's sizes ParrotBench outgrows one command. PARROT="sobel" runs those programs
   # only (comma-separated); several groups, space-separated ("jmeint,kmeans fft,inversek2j,jpeg"),
   # run side by side, each to its own results-<group>.json; PARROT=none leaves ParrotBench out and
-  # NO_EXESTACK=1 ExeStack.
-  # `compnet eval --report-from` each results file joins the parts into one report (a program's
+  # NO_EXESTACK=1 ExeStack. The paper's ParrotBenchCPN set needs the single-output splits too
+  # ("fft_sin,fft_cos,inversek2j_theta1,inversek2j_theta2", read from fft's and inversek2j's data);
+  # the joined report completes it with ParrotBench's kmeans and sobel.
+  # `compnet eval --report-from` each results file (unpacked from eval.tgz) joins the parts into one report (a program's
   # subsets and RND draws are seeded by its name, so the parts give what one run would).
   jobs=()
   if [ -z "${NO_EXESTACK:-}" ]; then
@@ -46,6 +48,13 @@ if [ -n "${EPOCHS:-}" ]; then
   status=0
   for j in "${jobs[@]}"; do wait "$j" || status=$?; done
   for log in "$OUT"/eval-*-log.txt; do grep -v "^|" "$log" | tail -30; done
+  # The GPU machine brings back at most 8 files, and six parts make 13: the parts' results, logs
+  # and the colour panel come back as one archive, eval.tgz.
+  parts=$(cd "$OUT" && ls results-*.json eval-*-log.txt colour.png 2>/dev/null || true)
+  if [ -n "$parts" ]; then
+    # shellcheck disable=SC2086 # file names without spaces, one word each
+    tar czf "$OUT/eval.tgz" -C "$OUT" $parts && (cd "$OUT" && rm -f $parts)
+  fi
   exit $status
 fi
 ci/gpu-job.sh eval "${common[@]}" --sizes 1 --epochs 200 --baseline-steps 10 --out /tmp/calibration 2>&1 | grep -E "100 %|baseline" | tee "$OUT/calibration.txt"

@@ -104,6 +104,16 @@ impl IoPairs {
         Self { n_in: self.n_in, n_out: self.n_out, inputs, outputs }
     }
 
+    /// The same pairs with output `k` alone.
+    ///
+    /// # Panics
+    /// If `k` is not below [`IoPairs::n_out`].
+    pub fn output_column(&self, k: usize) -> Self {
+        assert!(k < self.n_out, "output {k} of pairs with {} outputs", self.n_out);
+        let outputs = self.outputs.iter().skip(k).step_by(self.n_out).copied().collect();
+        Self { n_in: self.n_in, n_out: 1, inputs: self.inputs.clone(), outputs }
+    }
+
     /// A seeded shuffle split: the first `fraction` of a permutation, and the rest.
     pub fn split(&self, fraction: f64, seed: u64) -> (Self, Self) {
         let mut order: Vec<usize> = (0..self.len()).collect();
@@ -136,6 +146,16 @@ fn column_ranges(buf: &[f32], width: usize) -> Vec<(f32, f32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_column_keeps_the_inputs_and_that_output() {
+        let pairs = IoPairs::new(1, 2, vec![0.0, 1.0, 2.0], vec![10.0, 20.0, 11.0, 21.0, 12.0, 22.0]).unwrap();
+        let second = pairs.output_column(1);
+        assert_eq!((second.n_in(), second.n_out(), second.len()), (1, 1, 3));
+        assert_eq!(second.inputs(), pairs.inputs());
+        assert_eq!(second.outputs(), [20.0, 21.0, 22.0]);
+        assert_eq!(pairs.output_column(0).outputs(), [10.0, 11.0, 12.0]);
+    }
 
     #[test]
     fn rejects_ragged_and_nan() {

@@ -65,6 +65,28 @@ fn sources_define_exactly_the_declared_signatures() {
 }
 
 #[test]
+fn splits_compute_their_parents_output_in_c() {
+    // Each single-output split, compiled by the system C compiler, against its parent's C output
+    // on the parent's training inputs (the data the evaluation finetunes on).
+    for s in parrot::splits() {
+        let parent = s.parent();
+        let declared = s.parsed_signature().unwrap();
+        assert_eq!(declared, Signature::from_source(s.source, s.name).unwrap(), "{}", s.name);
+        let data = inputs::generate(parent, Split::Train, &ImageSet::synthetic(), 5).unwrap();
+        let x = data[..parent.n_in() * 1000].to_vec();
+        let whole = harness().evaluate(parent.source, &parent.parsed_signature().unwrap(), &x).unwrap();
+        let alone = harness().evaluate(s.source, &declared, &x).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        assert_eq!(alone.outputs(), s.pairs(&whole).outputs(), "{}", s.name);
+        // And against the independent Rust reference's column.
+        let rust = parent.reference_outputs(&x);
+        for (i, a) in alone.outputs().iter().enumerate() {
+            let b = rust[i * parent.n_out() + s.output];
+            assert!((a - b).abs() <= 1e-5, "{} pair {i}: {a} in C, {b} in Rust", s.name);
+        }
+    }
+}
+
+#[test]
 fn numeric_programs_match_rust_on_their_domain() {
     // inversek2j's domain is the box around the reachable positions; only those are tested (below).
     for name in ["fft", "kmeans", "sobel"] {

@@ -46,4 +46,4 @@ pub use kernel::{EvalError, OutOfDomain, Path};
 #[cfg(feature = "tract")]
 pub use onnx_runner::{OnnxRunner, OnnxSource, RunnerError};
 #[cfg(feature = "std")]
-pub use surrogate::{Affine, Layer, LayerParam, Metadata, Surrogate, SurrogateError};
+pub use surrogate::{Affine, Layer, LayerParam, LayerParts, Metadata, Surrogate, SurrogateError};

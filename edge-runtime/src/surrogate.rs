@@ -164,6 +164,10 @@ pub struct Surrogate {
     pub layers: Vec<Layer>,
 }
 
+/// One layer's parts as [`Surrogate::from_layers`] takes them: `(n_in, n_out, weights, biases,
+/// activation)`.
+pub type LayerParts = (usize, usize, Vec<f32>, Vec<f32>, Activation);
+
 impl Surrogate {
     /// Checks that the parts make a surrogate the blob format can hold.
     pub fn new(
@@ -235,10 +239,7 @@ impl Surrogate {
 
     /// A surrogate from `(n_in, n_out, weights, biases, activation)` layers, with identity
     /// normalisation and an unbounded domain.
-    pub fn from_layers(
-        name: &str,
-        layers: &[(usize, usize, Vec<f32>, Vec<f32>, Activation)],
-    ) -> Result<Self, SurrogateError> {
+    pub fn from_layers(name: &str, layers: &[LayerParts]) -> Result<Self, SurrogateError> {
         let layers: Vec<Layer> = layers
             .iter()
             .map(|(n_in, n_out, w, b, a)| Layer {

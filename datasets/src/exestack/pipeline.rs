@@ -496,9 +496,11 @@ fn is_constant(pairs: &IoPairs) -> bool {
     !pairs.is_empty() && (1..pairs.len()).all(|i| pairs.output(i) == pairs.output(0))
 }
 
-/// The whitespace-invariant token sequences of the six ParrotBench programs.
+/// The whitespace-invariant token sequences of the six ParrotBench programs and of their
+/// single-output splits.
 fn parrot_keys() -> HashSet<String> {
-    parrot::programs().iter().filter_map(|p| c_tokens::dedup_key(p.source).ok()).collect()
+    let sources = parrot::programs().iter().map(|p| p.source).chain(parrot::splits().iter().map(|s| s.source));
+    sources.filter_map(|s| c_tokens::dedup_key(s).ok()).collect()
 }
 
 /// Stage 1 for one file.

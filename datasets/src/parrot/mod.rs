@@ -310,6 +310,83 @@ pub fn find(name: &str) -> Result<&'static ParrotProgram, ParrotError> {
     })
 }
 
+/// One output of a ParrotBench program as a C function of its own, on the parent's inputs. The
+/// paper's CompNet emits single-output surrogates, so its ParrotBenchCPN set splits fft and
+/// inversek2j into one function per output (and leaves jmeint and jpeg out, over 512 tokens):
+/// [`PAPER_SET`].
+#[derive(Debug)]
+pub struct OutputSplit {
+    /// Name, also the C function's.
+    pub name: &'static str,
+    /// The program it is one output of.
+    pub parent: &'static str,
+    /// Which of the parent's outputs (in signature order).
+    pub output: usize,
+    /// The C source (C11 + libm), defining exactly [`OutputSplit::signature`].
+    pub source: &'static str,
+    /// The function's C declaration.
+    pub signature: &'static str,
+}
+
+static SPLITS: [OutputSplit; 4] = [
+    OutputSplit {
+        name: "fft_sin",
+        parent: "fft",
+        output: 0,
+        source: include_str!("../../programs/fft_sin.c"),
+        signature: "float fft_sin(float x)",
+    },
+    OutputSplit {
+        name: "fft_cos",
+        parent: "fft",
+        output: 1,
+        source: include_str!("../../programs/fft_cos.c"),
+        signature: "float fft_cos(float x)",
+    },
+    OutputSplit {
+        name: "inversek2j_theta1",
+        parent: "inversek2j",
+        output: 0,
+        source: include_str!("../../programs/inversek2j_theta1.c"),
+        signature: "float inversek2j_theta1(float x, float y)",
+    },
+    OutputSplit {
+        name: "inversek2j_theta2",
+        parent: "inversek2j",
+        output: 1,
+        source: include_str!("../../programs/inversek2j_theta2.c"),
+        signature: "float inversek2j_theta2(float x, float y)",
+    },
+];
+
+/// The paper's ParrotBenchCPN set: fft and inversek2j split by output, kmeans, sobel.
+pub const PAPER_SET: [&str; 6] = ["fft_sin", "fft_cos", "inversek2j_theta1", "inversek2j_theta2", "kmeans", "sobel"];
+
+/// The four single-output splits of fft and inversek2j.
+pub fn splits() -> &'static [OutputSplit] {
+    &SPLITS
+}
+
+/// The split named `name`, if any.
+pub fn find_split(name: &str) -> Option<&'static OutputSplit> {
+    SPLITS.iter().find(|s| s.name == name)
+}
+
+impl OutputSplit {
+    /// The program it is one output of.
+    pub fn parent(&self) -> &'static ParrotProgram {
+        find(self.parent).expect("every split's parent is in the table")
+    }
+    /// The parsed C signature.
+    pub fn parsed_signature(&self) -> Result<Signature, ParrotError> {
+        Signature::parse(self.signature).map_err(|source| ParrotError::Signature { program: self.name, source })
+    }
+    /// The parent's pairs with only this output.
+    pub fn pairs(&self, parent: &crate::io_pairs::IoPairs) -> crate::io_pairs::IoPairs {
+        parent.output_column(self.output)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +396,21 @@ mod tests {
         assert_eq!(find("sobel").unwrap().function, "sobel");
         let e = find("fft2").unwrap_err().to_string();
         assert!(e.contains("fft2") && e.contains("fft, inversek2j, jmeint, jpeg, kmeans, sobel"), "{e}");
+    }
+
+    #[test]
+    fn splits_are_single_outputs_of_their_parents() {
+        for s in splits() {
+            let parent = s.parent();
+            assert!(s.output < parent.n_out(), "{}", s.name);
+            let sig = s.parsed_signature().unwrap();
+            assert_eq!((sig.n_in(), sig.n_out()), (parent.n_in(), 1), "{}", s.name);
+            assert_eq!(find_split(s.name).map(|f| f.parent), Some(s.parent));
+        }
+        for name in PAPER_SET {
+            assert!(find_split(name).is_some() || find(name).is_ok(), "{name}");
+        }
+        assert!(find_split("fft").is_none());
     }
 
     #[test]

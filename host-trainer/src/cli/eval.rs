@@ -50,7 +50,9 @@ pub(super) struct EvalArgs {
     /// Folder of the ParrotBench Parquet files (built if absent).
     #[arg(long, default_value = "data/parrot")]
     parrot_data: PathBuf,
-    /// ParrotBench programs (default all six; quick: fft, inversek2j, kmeans, jpeg).
+    /// ParrotBench programs (default all six and the four single-output splits of fft and
+    /// inversek2j that, with kmeans and sobel, make the paper's ParrotBenchCPN set; quick: fft,
+    /// inversek2j, kmeans, jpeg, fft_sin).
     #[arg(long = "parrot", value_delimiter = ',', conflicts_with = "no_parrot")]
     parrot: Vec<String>,
     /// No ParrotBench programs (an ExeStack-only run).
@@ -143,9 +145,12 @@ fn like_sized_batches(programs: &[(usize, usize)]) -> Vec<Vec<usize>> {
     batches
 }
 
+/// `k` of `n` indices spread over the whole range, `⌊i·n/k⌋` (all `n` when `k ≥ n`): the same
+/// pairs as ci/gpu-eval-prepare.sh keeps, so that a thinned data file and the whole one give
+/// one test set.
 fn evenly(n: usize, k: usize) -> Vec<usize> {
-    let stride = (n / k.max(1)).max(1);
-    (0..n).step_by(stride).take(k).collect()
+    let k = k.min(n);
+    (0..k).map(|i| i * n / k).collect()
 }
 
 pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
@@ -226,43 +231,64 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     } else if !a.parrot.is_empty() {
         a.parrot.clone()
     } else if quick {
-        vec!["fft".into(), "inversek2j".into(), "kmeans".into(), "jpeg".into()]
+        vec!["fft".into(), "inversek2j".into(), "kmeans".into(), "jpeg".into(), "fft_sin".into()]
     } else {
-        parrot::programs().iter().map(|p| p.name.to_owned()).collect()
+        // The six, and the single-output splits that complete the paper's ParrotBenchCPN set.
+        parrot::programs()
+            .iter()
+            .map(|p| p.name)
+            .chain(parrot::splits().iter().map(|s| s.name))
+            .map(Into::into)
+            .collect()
     };
-    if !names.is_empty() {
-        let mut programs = Vec::new();
-        let mut left_out = Vec::new();
-        for name in &names {
-            let program = parrot::find(name)?;
-            if !a.parrot_data.join(parrot::file_name(program)).exists() {
-                super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
-            }
-            let data = parrot::load(&a.parrot_data, program)?;
-            if first_covering(&nets, program.n_in(), program.n_out()).is_none() {
-                let shapes: Vec<_> = nets.iter().map(|n| n.covering.widths()).collect();
-                let why =
-                    format!("{} → {} is outside every covering shape {shapes:?}", program.n_in(), program.n_out());
-                left_out.push((name.clone(), why));
-                continue;
-            }
-            let mut idx: Vec<usize> = (0..data.train.len()).collect();
-            idx.shuffle(&mut ChaCha8Rng::seed_from_u64(a.seed ^ 0x7a11));
-            let keep = match (a.parrot_pairs, quick) {
-                (0, true) => 1024,
-                (0, false) => usize::MAX,
-                (n, _) => n,
-            };
-            idx.truncate(keep);
-            programs.push(BenchProgram {
-                name: name.clone(),
-                tokens: encode(&vocabulary, program.source, max_tokens).context("ParrotBench source lexes")?,
-                domain: program.domain.to_vec(),
-                train: data.train.select(&idx),
-                test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
-            });
+    // The six programs are ParrotBench; the splits of fft and inversek2j, with ParrotBench's
+    // sobel and kmeans joined in by the report, are the paper's ParrotBenchCPN.
+    let mut parrot_sets = [(report::PARROT, Vec::new(), Vec::new()), (report::PARROT_CPN, Vec::new(), Vec::new())];
+    for name in &names {
+        let split = parrot::find_split(name);
+        let program = match split {
+            Some(s) => s.parent(),
+            None => parrot::find(name).with_context(|| {
+                let splits: Vec<&str> = parrot::splits().iter().map(|s| s.name).collect();
+                format!("--parrot {name}: the single-output splits are {}", splits.join(", "))
+            })?,
+        };
+        let (_, programs, left_out) = &mut parrot_sets[usize::from(split.is_some())];
+        let (n_in, n_out) = (program.n_in(), split.map_or(program.n_out(), |_| 1));
+        if first_covering(&nets, n_in, n_out).is_none() {
+            let shapes: Vec<_> = nets.iter().map(|n| n.covering.widths()).collect();
+            left_out.push((name.clone(), format!("{n_in} → {n_out} is outside every covering shape {shapes:?}")));
+            continue;
         }
-        benchmarks.push(("ParrotBench", programs, left_out));
+        if !a.parrot_data.join(parrot::file_name(program)).exists() {
+            super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
+        }
+        let mut data = parrot::load(&a.parrot_data, program)?;
+        if let Some(s) = split {
+            data.train = s.pairs(&data.train);
+            data.test = s.pairs(&data.test);
+        }
+        let mut idx: Vec<usize> = (0..data.train.len()).collect();
+        idx.shuffle(&mut ChaCha8Rng::seed_from_u64(a.seed ^ 0x7a11));
+        let keep = match (a.parrot_pairs, quick) {
+            (0, true) => 1024,
+            (0, false) => usize::MAX,
+            (n, _) => n,
+        };
+        idx.truncate(keep);
+        let source = split.map_or(program.source, |s| s.source);
+        programs.push(BenchProgram {
+            name: name.clone(),
+            tokens: encode(&vocabulary, source, max_tokens).with_context(|| format!("{name}'s source lexes"))?,
+            domain: program.domain.to_vec(),
+            train: data.train.select(&idx),
+            test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
+        });
+    }
+    for (name, programs, left_out) in parrot_sets {
+        if !programs.is_empty() || !left_out.is_empty() {
+            benchmarks.push((name, programs, left_out));
+        }
     }
 
     // Each program goes to the first CompNet whose covering shape covers it; the programs of one
@@ -274,7 +300,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         benchmarks.iter().enumerate().flat_map(|(k, b)| std::iter::repeat_n(k, b.1.len())).collect();
     let parrot_train_pairs: std::collections::BTreeMap<String, usize> = benchmarks
         .iter()
-        .filter(|b| b.0 == "ParrotBench")
+        .filter(|b| b.0 == report::PARROT)
         .flat_map(|b| b.1.iter().map(|p| (p.name.clone(), p.train.len())))
         .collect();
     for (i, p) in all.iter().enumerate() {
@@ -357,7 +383,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     let benchmarks = results;
 
-    let report = EvalReport {
+    let mut report = EvalReport {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         quick,
         config: serde_json::json!({
@@ -382,6 +408,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         colour: colour_result,
         seconds: started.elapsed().as_secs_f64(),
     };
+    report::complete_paper_set(&mut report)?;
     print!("{}", report::write(&a.out, &report)?);
     Ok(())
 }
@@ -493,7 +520,18 @@ fn colour_quantization(
 
 #[cfg(test)]
 mod tests {
-    use super::{PADDING_PAIRS, like_sized_batches};
+    use super::{PADDING_PAIRS, evenly, like_sized_batches};
+
+    #[test]
+    fn evenly_spreads_over_the_whole_range() {
+        assert_eq!(evenly(10, 4), [0, 2, 5, 7]);
+        assert_eq!(evenly(3, 8), [0, 1, 2]);
+        assert_eq!(evenly(1024, 1024), (0..1024).collect::<Vec<_>>());
+        // sobel's 44,000 test pairs: the last kept is near the end (not 42,966, as a stride of
+        // 42 gave).
+        let sobel = evenly(44_000, 1024);
+        assert_eq!((sobel.len(), sobel[1023]), (1024, 43_957));
+    }
 
     /// Every program in exactly one batch, one benchmark per batch, padding bounded.
     fn check(programs: &[(usize, usize)]) -> Vec<Vec<usize>> {

@@ -106,7 +106,7 @@ pub(super) fn write_checked(
 pub(super) fn domain_samples(domain: &[(f32, f32)], rows: usize, seed: u64) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..rows)
-        .flat_map(|_| domain.iter().copied().collect::<Vec<_>>())
+        .flat_map(|_| domain.to_vec())
         .map(|(lo, hi)| {
             let lo = if lo.is_finite() { lo } else { hi.min(1.0) - 2.0 };
             let hi = if hi.is_finite() { hi } else { lo + 2.0 };

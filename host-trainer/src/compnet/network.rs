@@ -47,7 +47,7 @@ impl CompNetConfig {
     /// (the head's input is layer-normalised, so each output has variance `Σ w²` ≈ `std²`).
     pub fn init(&self, device: &Device, seed: u64) -> anyhow::Result<CompNet> {
         anyhow::ensure!(
-            self.d_model % self.n_heads == 0,
+            self.d_model.is_multiple_of(self.n_heads),
             "d_model {} is not a multiple of n_heads {}",
             self.d_model,
             self.n_heads

@@ -247,7 +247,7 @@ mod tests {
         let only_b = Tasks {
             m: 1,
             train: PairBlock::pack(&[b_tr], 2, 1),
-            val: PairBlock::pack(&[b_va.clone()], 2, 1),
+            val: PairBlock::pack(std::slice::from_ref(&b_va), 2, 1),
             test: PairBlock::pack(&[b_va], 2, 1),
             out_mask: vec![1.0],
         };
