@@ -32,6 +32,11 @@ fn data() -> &'static Path {
 }
 
 fn train_command(out: &Path, epochs: usize) -> Command {
+    train_command_with(out, epochs, 32, "2e-3")
+}
+
+/// [`train_command`] with an encoder of width `d_model` and peak learning rate `lr`.
+fn train_command_with(out: &Path, epochs: usize, d_model: usize, lr: &str) -> Command {
     let d = data();
     let mut c = bin();
     c.arg("train")
@@ -41,7 +46,7 @@ fn train_command(out: &Path, epochs: usize) -> Command {
         .arg(d.join("test.parquet"))
         .args(["--epochs", &epochs.to_string()])
         .args(["--programs-per-step", "8", "--pairs-per-step", "64", "--pairs", "128", "--warmup", "10"])
-        .args(["--lr", "2e-3", "--d-model", "32", "--d-ff", "64", "--layers", "1", "--heads", "2"])
+        .args(["--lr", lr, "--d-model", &d_model.to_string(), "--d-ff", "64", "--layers", "1", "--heads", "2"])
         .args(["--covering", "9,16,2"])
         .arg("--out")
         .arg(out)
@@ -113,6 +118,33 @@ fn meta_term_training_lowers_the_loss_and_is_recorded() {
     let out = train_command(&dir.path().join("bad"), 1).arg("--meta-weight=-1").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--meta-weight -1 must be a finite number"));
+}
+
+#[test]
+fn a_fomaml_head_start_is_where_every_program_begins() {
+    // Head scale 0 and learning rate 0: every program's generated surrogate is FOMAML's start and
+    // stays there, whatever the encoder; so two encoders of other widths validate to the same MSE,
+    // and a run without the start (a random head) does not.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, d_model: usize, start: &[&str]| {
+        let out = dir.path().join(name);
+        let mut c = train_command_with(&out, 1, d_model, "0");
+        c.args(["--final-lr", "0"]).args(start);
+        let output = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "compnet train failed:\n{stderr}");
+        (metrics(&out)[0].2, out, stderr)
+    };
+    let start = ["--start-fomaml", "30", "--start-head-scale", "0"];
+    let (a, out, log) = run("a", 32, &start);
+    let (b, _, _) = run("b", 16, &start);
+    let (none, _, _) = run("none", 32, &[]);
+    assert!(log.contains("FOMAML, 30 meta steps"), "{log}");
+    assert!(a.is_finite() && (a - b).abs() <= 1e-6 * a.max(1.0), "validation MSE {a} vs {b}");
+    assert!((a - none).abs() > 1e-3 * a.max(1.0), "the start changed nothing: {a} vs {none}");
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["start"], serde_json::json!({"fomaml_steps": 30, "head_scale": 0.0}));
 }
 
 #[test]

@@ -18,8 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::compile::{first_covering, load_compnets};
 use crate::compnet::CoveringShape;
-use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::eval::baselines::{BaselineConfig, fomaml, pretrain_shared};
+use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml, pretrain_shared};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
 use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, run, trial_pairs};
@@ -183,15 +182,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         learning_rate: 0.01,
         record_every: 10,
     };
-    let baseline = |lr_steps: usize| BaselineConfig {
-        steps: a.baseline_steps.unwrap_or(lr_steps),
-        programs_per_step: 32,
-        pairs_per_step: 256,
-        learning_rate: 0.01,
-        inner_learning_rate: 0.01,
-        inner_steps: 5,
-        seed: a.seed,
-    };
+    let baseline = |steps: usize| BaselineConfig::protocol(a.baseline_steps.unwrap_or(steps), a.seed);
     let (pts_config, maml_config) = (baseline(if quick { 40 } else { 3000 }), baseline(if quick { 20 } else { 2000 }));
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
@@ -313,7 +304,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let programs: Vec<BenchProgram> = places.iter().map(|&i| all[i].clone()).collect();
         eprintln!("{}: covering {:?}, {} programs", family.path.display(), family.covering.widths(), programs.len());
         // PTS and FOMAML learn from the training programs' I/O alone, in this covering shape.
-        let train_set = ProgramSet::load(&a.train, PairSplit::Train, &family.covering, &vocabulary, usize::MAX, 256)?;
+        let train_set = baseline_programs(&a.train, &family.covering, &vocabulary, BASELINE_PAIRS)?;
         eprintln!("baseline training programs: {}", train_set.describe());
         let bar = ProgressBar::new(0);
         let pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;

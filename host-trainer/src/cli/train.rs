@@ -17,7 +17,8 @@ use crate::compnet::adapt::{InnerLoop, InnerOptimizer};
 use crate::compnet::checkpoint;
 use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::train::{MetaTerm, RunOptions, TrainConfig, train, write_curves};
+use crate::compnet::train::{HeadStart, MetaTerm, RunOptions, TrainConfig, train, write_curves};
+use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml};
 
 #[derive(Debug, Args)]
 pub(super) struct TrainArgs {
@@ -78,6 +79,15 @@ pub(super) struct TrainArgs {
     /// Inner optimiser of the meta term (the evaluation finetunes with Adam).
     #[arg(long, value_enum, default_value_t = InnerOptimizer::Adam)]
     meta_optimizer: InnerOptimizer,
+    /// Start a fresh CompNet's generated surrogates at the FOMAML initialisation that `compnet
+    /// eval` compares with, learned first from the --train files with this many meta steps (the
+    /// evaluation's: 2000). 0: the usual head around 0.
+    #[arg(long, default_value_t = 0)]
+    start_fomaml: usize,
+    /// With --start-fomaml: the head's text-dependent part at the start, scaled (0: every program
+    /// starts exactly at FOMAML's surrogate; 1: a fresh head's spread around it).
+    #[arg(long, default_value_t = 0.1)]
+    start_head_scale: f32,
     /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
@@ -176,7 +186,14 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
             inner: InnerLoop { steps: a.meta_steps, learning_rate: a.meta_lr, optimizer: a.meta_optimizer },
             support: a.meta_support,
         }),
+        start: (a.start_fomaml > 0)
+            .then_some(HeadStart { fomaml_steps: a.start_fomaml, head_scale: a.start_head_scale }),
     };
+    ensure!(
+        a.start_head_scale.is_finite() && a.start_head_scale >= 0.0,
+        "--start-head-scale {} must be a finite number ≥ 0",
+        a.start_head_scale
+    );
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;
     let val_set = ProgramSet::load(&a.val, PairSplit::Test, &covering, &vocabulary, a.max_tokens, a.pairs)?;
@@ -188,6 +205,24 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     eprintln!("loaded in {:.1} s; training on {}", load_started.elapsed().as_secs_f64(), a.device);
 
     let bar = ProgressBar::new(0);
+    // A fresh run with a head start learns it first (a resumed one has it in its weights).
+    let resuming = a.resume && checkpoint::resolve(&a.out.join("checkpoint")).is_some();
+    let start_params = match &config.start {
+        Some(start) if !resuming => {
+            // The evaluation's FOMAML, from as many pairs as a program keeps here (at most its 256).
+            let set = baseline_programs(&a.train, &covering, &vocabulary, a.pairs.min(BASELINE_PAIRS))?;
+            let t = Instant::now();
+            let params = fomaml(&covering, &set, &BaselineConfig::protocol(start.fomaml_steps, a.seed), &device, &bar)?;
+            eprintln!(
+                "start      FOMAML, {} meta steps on {} in {:.1} s",
+                start.fomaml_steps,
+                set.describe(),
+                t.elapsed().as_secs_f64()
+            );
+            Some(params)
+        }
+        _ => None,
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] step {pos}/{len} {msg}")?.progress_chars("=> "),
     );
@@ -197,6 +232,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         time_limit: a.time_limit.map(Duration::from_secs_f64),
         checkpoint_every: Duration::from_secs_f64(a.checkpoint_secs.max(0.0)),
         eval_programs: 64,
+        start_params,
     };
     let outcome = train(&config, &train_set, &val_set, &device, &options, &bar)?;
     bar.finish_and_clear();

@@ -61,6 +61,19 @@ pub struct TrainConfig {
     /// The meta term (`None`: off): rewards generated surrogates that finetune well.
     #[serde(default)]
     pub meta: Option<MetaTerm>,
+    /// Where a fresh CompNet's generated surrogates start (`None`: a Xavier-spread head around 0).
+    #[serde(default)]
+    pub start: Option<HeadStart>,
+}
+
+/// A fresh CompNet's parameter head moved to a meta-learned start ([`CompNet::start_at`]): the
+/// FOMAML initialisation of `compnet eval`, learned from the training files before the first step.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HeadStart {
+    /// FOMAML's meta steps (the evaluation's: 2,000).
+    pub fomaml_steps: usize,
+    /// The head's text-dependent part, scaled (0: every program starts at FOMAML's surrogate).
+    pub head_scale: f32,
 }
 
 /// First-order meta-learning through the hypernetwork: each program's generated surrogate is
@@ -137,6 +150,8 @@ pub struct RunOptions {
     pub checkpoint_every: Duration,
     /// Validation programs evaluated per batch.
     pub eval_programs: usize,
+    /// The start's parameters when `config.start` is set and the run starts fresh.
+    pub start_params: Option<Vec<f32>>,
 }
 
 /// The outcome of [`train`].
@@ -260,7 +275,11 @@ pub fn train(
                 ckpt_dir.display()
             );
             train_device.seed(config.seed);
-            let net = config.model.init(&train_device, config.seed)?;
+            let mut net = config.model.init(&train_device, config.seed)?;
+            if let Some(start) = &config.start {
+                let params = options.start_params.as_deref().context("a head start without its parameters")?;
+                net = net.start_at(params, start.head_scale)?;
+            }
             (net, adam(config), TrainState::default())
         }
     };
@@ -506,6 +525,7 @@ mod tests {
             saturation_penalty: 0.0,
             weight_penalty: 0.0,
             meta: None,
+            start: None,
         };
         assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);

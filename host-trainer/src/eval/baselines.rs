@@ -38,6 +38,37 @@ pub struct BaselineConfig {
     pub seed: u64,
 }
 
+impl BaselineConfig {
+    /// The evaluation's settings (`compnet eval`): 32 programs × 256 pairs per step, Adam at
+    /// 0.01, FOMAML's inner loop 5 SGD steps at 0.01.
+    pub fn protocol(steps: usize, seed: u64) -> BaselineConfig {
+        BaselineConfig {
+            steps,
+            programs_per_step: 32,
+            pairs_per_step: 256,
+            learning_rate: 0.01,
+            inner_learning_rate: 0.01,
+            inner_steps: 5,
+            seed,
+        }
+    }
+}
+
+/// Training pairs per program that `compnet eval`'s PTS and FOMAML learn from.
+pub const BASELINE_PAIRS: usize = 256;
+
+/// The training programs PTS and FOMAML learn from, as `compnet eval` reads them: every program
+/// of `files` that the covering shape covers (the text is not read, so no token limit), its first
+/// `pairs` training pairs ([`BASELINE_PAIRS`] in the evaluation).
+pub fn baseline_programs(
+    files: &[std::path::PathBuf],
+    covering: &CoveringShape,
+    vocabulary: &compnet_datasets::c_tokens::Vocabulary,
+    pairs: usize,
+) -> anyhow::Result<ProgramSet> {
+    ProgramSet::load(files, crate::compnet::programs::PairSplit::Train, covering, vocabulary, usize::MAX, pairs)
+}
+
 #[derive(Module, Debug)]
 struct SharedInit {
     params: Param<Tensor<2>>,
