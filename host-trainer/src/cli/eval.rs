@@ -18,7 +18,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::compile::{first_covering, load_compnets};
 use crate::compnet::CoveringShape;
-use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml, pretrain_shared};
+use crate::eval::baselines::{
+    BASELINE_PAIRS, BaselineConfig, FOMAML_STEPS, PTS_STEPS, baseline_programs, fomaml, pretrain_shared,
+};
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
 use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, run, trial_pairs};
@@ -183,7 +185,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         record_every: 10,
     };
     let baseline = |steps: usize| BaselineConfig::protocol(a.baseline_steps.unwrap_or(steps), a.seed);
-    let (pts_config, maml_config) = (baseline(if quick { 40 } else { 3000 }), baseline(if quick { 20 } else { 2000 }));
+    let (pts_config, maml_config) =
+        (baseline(if quick { 40 } else { PTS_STEPS }), baseline(if quick { 20 } else { FOMAML_STEPS }));
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 

@@ -81,7 +81,7 @@ pub(super) struct TrainArgs {
     meta_optimizer: InnerOptimizer,
     /// Start a fresh CompNet's generated surrogates at the FOMAML initialisation that `compnet
     /// eval` compares with, learned first from the --train files with this many meta steps (the
-    /// evaluation's: 2000). 0: the usual head around 0.
+    /// evaluation's: `eval::baselines::FOMAML_STEPS`, 2000). 0: the usual head around 0.
     #[arg(long, default_value_t = 0)]
     start_fomaml: usize,
     /// With --start-fomaml: the head's text-dependent part at the start, scaled (0: every program
@@ -153,6 +153,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         ("--weight-penalty", a.weight_penalty),
         ("--meta-weight", a.meta_weight),
         ("--meta-lr", a.meta_lr),
+        ("--start-head-scale", f64::from(a.start_head_scale)),
     ] {
         anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} {value} must be a finite number ≥ 0");
     }
@@ -189,11 +190,6 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         start: (a.start_fomaml > 0)
             .then_some(HeadStart { fomaml_steps: a.start_fomaml, head_scale: a.start_head_scale }),
     };
-    ensure!(
-        a.start_head_scale.is_finite() && a.start_head_scale >= 0.0,
-        "--start-head-scale {} must be a finite number ≥ 0",
-        a.start_head_scale
-    );
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;
     let val_set = ProgramSet::load(&a.val, PairSplit::Test, &covering, &vocabulary, a.max_tokens, a.pairs)?;

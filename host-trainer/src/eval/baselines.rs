@@ -38,6 +38,11 @@ pub struct BaselineConfig {
     pub seed: u64,
 }
 
+/// PTS's optimiser steps in the evaluation.
+pub const PTS_STEPS: usize = 3000;
+/// FOMAML's meta steps in the evaluation.
+pub const FOMAML_STEPS: usize = 2000;
+
 impl BaselineConfig {
     /// The evaluation's settings (`compnet eval`): 32 programs × 256 pairs per step, Adam at
     /// 0.01, FOMAML's inner loop 5 SGD steps at 0.01.
