@@ -122,6 +122,8 @@ paper = r["benchmarks"][2]
 assert paper["programs"] == ["fft_sin", "kmeans"], paper["programs"]
 k, j = parrot["programs"].index("kmeans"), paper["programs"].index("kmeans")
 assert all(paper["mean_test"][m][s][j] == parrot["mean_test"][m][s][k] for m in methods for s in range(5))
+# CPN finetunes from two starts (compiled, and with its dormant units recycled) by default.
+assert r["config"]["cpn_recycle"] == 0.1, r["config"].get("cpn_recycle")
 families = [(tuple(c["covering"]), c["programs"]) for c in r["config"]["compnets"]]
 assert [f[0] for f in families] == [(18, 32, 32, 8), (64, 32, 32, 64)], families
 assert families[1][1] == ["jpeg"], "jpeg (64 -> 64) is compiled by the wide CompNet"
@@ -132,6 +134,7 @@ for m in methods:
     assert len(rows) == 5 and all(math.isfinite(v) for row in rows for v in row), m
 md = open(f"{d}/report.md").read()
 for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN",
+                "CPN finetunes two starts per trial",
                 "Training pairs per program (100 %): fft 1024"]:
     assert heading in md, heading
 for f in ["loss-vs-size.png", "colour.png"]:

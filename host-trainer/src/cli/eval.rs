@@ -81,6 +81,12 @@ pub(super) struct EvalArgs {
     /// PTS steps / FOMAML meta steps.
     #[arg(long)]
     baseline_steps: Option<usize>,
+    /// Before CPN is finetuned, its compiled surrogate's dormant hidden units (contribution below
+    /// this share of their layer's mean, on the trial's training inputs) get fresh incoming and
+    /// zero outgoing weights: the function is kept and the units can learn (docs/eval.md). 0
+    /// finetunes the compiled surrogate as it is.
+    #[arg(long, default_value_t = 0.1)]
+    recycle: f32,
     /// Output folder.
     #[arg(long, default_value = "runs/eval")]
     out: PathBuf,
@@ -188,6 +194,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let (pts_config, maml_config) =
         (baseline(if quick { 40 } else { PTS_STEPS }), baseline(if quick { 20 } else { FOMAML_STEPS }));
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
+    ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 
     // (name, programs, programs left out with why)
@@ -328,6 +335,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
+                    cpn_recycle: a.recycle,
                 };
                 let sized = run(
                     &batch_programs,
@@ -340,12 +348,21 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     a.seed,
                     &device,
                 )?;
+                let recycled = sized.iter().flat_map(|r| r.recycled.iter().flatten()).filter(|&&r| r).count();
                 eprintln!(
-                    "{:>7}: {} programs of up to {} training pairs × {trials} trials × 4 methods in {:.1} s",
+                    "{:>7}: {} programs of up to {} training pairs × {trials} trials × 4 methods in {:.1} s{}",
                     format!("{} %", size * 100.0),
                     batch_programs.len(),
                     batch.iter().map(|&i| bench_and_pairs[i].1).max().unwrap_or(0),
-                    t.elapsed().as_secs_f64()
+                    t.elapsed().as_secs_f64(),
+                    if size > 0.0 && a.recycle > 0.0 {
+                        format!(
+                            "; CPN kept the recycled start in {recycled} of {} trials",
+                            batch_programs.len() * trials
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
                 parts.extend(sized.into_iter().map(|r| (s, batch_places.clone(), r)));
             }
@@ -391,6 +408,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             "trials": trials,
             "exestack_programs": n_exestack,
             "finetune": finetune_config,
+            "cpn_recycle": a.recycle,
             "pts": pts_config,
             "fomaml": maml_config,
             "parrot_train_pairs": parrot_train_pairs,

@@ -5,6 +5,7 @@
 //! * [`covering`]: the covering surrogate shape and its flat parameter layout.
 //! * [`network`]: the burn module (encoder, parameter head) and the batched surrogates.
 //! * [`programs`]: programs as token ids and padded, normalised pairs.
+//! * [`recycle`]: a compiled surrogate's dormant units given back before finetuning.
 //! * [`train`]: the training loop, checkpoints and resume.
 //! * [`checkpoint`]: checkpoint folders, written atomically.
 //! * [`compile`]: one function → its surrogate.
@@ -16,6 +17,7 @@ pub mod compile;
 pub mod covering;
 pub mod network;
 pub mod programs;
+pub mod recycle;
 pub mod train;
 pub mod zero_data;
 

@@ -111,6 +111,8 @@ pub struct FinetuneResult {
     pub initial_test: Vec<f64>,
     /// Test loss at the lowest-validation epoch (epoch 0 included).
     pub best_test: Vec<f64>,
+    /// That lowest validation loss.
+    pub best_val: Vec<f64>,
     /// That epoch.
     pub best_epoch: Vec<usize>,
     /// `(epoch, test loss per surrogate)`, every `record_every` epochs, epoch 0 first.
@@ -206,6 +208,7 @@ pub fn finetune(
     Ok(FinetuneResult {
         initial_test: read(t0)?,
         best_test: read(best_test)?,
+        best_val: read(best_val)?,
         best_epoch: read(best_epoch)?.into_iter().map(|e| e as usize).collect(),
         curve,
         best_params: best_params

@@ -3,6 +3,7 @@
 //! validation) and report the test loss of the lowest-validation epoch; all trials and programs
 //! of one (size, method) run as one batched finetuning.
 
+use anyhow::Context;
 use burn::tensor::Device;
 use compnet_datasets::IoPairs;
 use rand::SeedableRng;
@@ -11,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
 use crate::compnet::network::TokenBatch;
+use crate::compnet::recycle::recycle_dormant;
 use crate::compnet::{CompNet, CoveringShape};
 
 /// An initialisation compared by the protocol.
@@ -65,6 +67,10 @@ pub struct Inits {
     pub pts: Vec<f32>,
     /// FOMAML: `[n_params]`.
     pub fomaml: Vec<f32>,
+    /// CPN's dormant units are recycled before finetuning, judged on each trial's training
+    /// inputs ([`recycle_dormant`]'s threshold; 0: finetune the compiled surrogate as it is).
+    /// At 0 % the compiled surrogate is the answer and is left alone.
+    pub cpn_recycle: f32,
 }
 
 impl Inits {
@@ -113,6 +119,9 @@ pub struct Run {
     pub curves: Vec<Vec<(usize, f64)>>,
     /// `[program][trial]` the selected parameters.
     pub params: Vec<Vec<Vec<f32>>>,
+    /// `[program][trial]` whether the trial kept the recycled start (CPN with
+    /// [`Inits::cpn_recycle`]; otherwise all false).
+    pub recycled: Vec<Vec<bool>>,
 }
 
 impl Run {
@@ -123,7 +132,8 @@ impl Run {
             method: self.method,
             test: self.test[span.clone()].to_vec(),
             curves: self.curves[span.clone()].to_vec(),
-            params: self.params[span].to_vec(),
+            params: self.params[span.clone()].to_vec(),
+            recycled: self.recycled[span].to_vec(),
         }
     }
 
@@ -134,16 +144,18 @@ impl Run {
         let mut test = vec![Vec::new(); n];
         let mut curves = vec![Vec::new(); n];
         let mut params = vec![Vec::new(); n];
+        let mut recycled = vec![Vec::new(); n];
         for (places, run) in parts {
             assert!(run.size == first.size && run.method == first.method, "merging runs of one size and method");
             for (k, &at) in places.iter().enumerate() {
                 test[at] = run.test[k].clone();
                 curves[at] = run.curves[k].clone();
                 params[at] = run.params[k].clone();
+                recycled[at] = run.recycled[k].clone();
             }
         }
         assert!(test.iter().all(|t| !t.is_empty()), "every program has a run");
-        Run { size: first.size, method: first.method, test, curves, params }
+        Run { size: first.size, method: first.method, test, curves, params, recycled }
     }
 
     /// Mean test loss over trials, per program.
@@ -186,6 +198,12 @@ pub fn program_id(name: &str) -> u64 {
 /// Runs every method in `methods` at one size on every program, `trials` times, as one batched
 /// finetuning of `methods × programs × trials` surrogates. Each program's subsets and RND draws
 /// are seeded by `seed` and its name ([`program_id`]).
+///
+/// With [`Inits::cpn_recycle`], CPN finetunes two starts per trial, the compiled surrogate and
+/// the same with its dormant units recycled, and each trial keeps the one whose best validation
+/// loss is lower (validation pairs only: the test pairs never choose). The compiled start's
+/// few live units finetune well where they suffice (kmeans: 5.2× RND at 100 %) and stall where
+/// they do not (fft_sin); the recycled start has the capacity and the compiled function.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
@@ -198,10 +216,19 @@ pub fn run(
     seed: u64,
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
+    // (method, recycled start): a block of `programs × trials` surrogates each.
+    let recycling = size > 0.0 && inits.cpn_recycle > 0.0;
+    let blocks: Vec<(Method, bool)> = methods
+        .iter()
+        .flat_map(|&m| {
+            let both = m == Method::Cpn && recycling;
+            std::iter::once((m, false)).chain(both.then_some((m, true)))
+        })
+        .collect();
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
-    for &method in methods {
+    for &(method, recycled) in &blocks {
         for (p, program) in programs.iter().enumerate() {
             let id = program_id(&program.name);
             for t in 0..trials {
@@ -211,15 +238,21 @@ pub fn run(
                 train.push(padded(&program.train, &tr, &program.domain, covering));
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
-                init.extend(inits.params(method, covering, (p, id), t, seed));
+                let mut start = inits.params(method, covering, (p, id), t, seed);
+                if recycled {
+                    let inputs = &train.last().expect("pushed above").0;
+                    recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
+                        .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                }
+                init.extend(start);
                 out_mask.extend(covering.output_mask(program.train.n_out()));
             }
         }
     }
-    let per_method = programs.len() * trials;
+    let per_block = programs.len() * trials;
     let (n_in, n_out) = (covering.n_in, covering.n_out);
     let tasks = Tasks {
-        m: methods.len() * per_method,
+        m: blocks.len() * per_block,
         train: PairBlock::pack(&train, n_in, n_out),
         val: PairBlock::pack(&val, n_in, n_out),
         test: PairBlock::pack(&test, n_in, n_out),
@@ -231,21 +264,43 @@ pub fn run(
     let n_params = covering.n_params();
     Ok(methods
         .iter()
-        .enumerate()
-        .map(|(k, &method)| {
-            let rows = k * per_method..(k + 1) * per_method;
-            let best = &r.best_test[rows.clone()];
-            let curves = (0..programs.len())
-                .map(|p| {
-                    let span = rows.start + p * trials..rows.start + (p + 1) * trials;
-                    r.curve.iter().map(|(e, l)| (*e, l[span.clone()].iter().sum::<f64>() / trials as f64)).collect()
+        .map(|&method| {
+            let first = blocks.iter().position(|&b| b == (method, false)).expect("every method has a block");
+            let second = blocks.iter().position(|&b| b == (method, true));
+            // `[program · trials + trial]`: the surrogate each trial keeps.
+            let kept: Vec<usize> = (0..per_block)
+                .map(|i| {
+                    let plain = first * per_block + i;
+                    match second.map(|k| k * per_block + i) {
+                        Some(other) if r.best_val[other] < r.best_val[plain] => other,
+                        _ => plain,
+                    }
                 })
                 .collect();
-            let params = r.best_params[rows.start * n_params..rows.end * n_params]
-                .chunks(n_params * trials)
-                .map(|c| c.chunks(n_params).map(<[f32]>::to_vec).collect())
+            let by_program = |p: usize| &kept[p * trials..(p + 1) * trials];
+            let curves = (0..programs.len())
+                .map(|p| {
+                    let rows = by_program(p);
+                    r.curve.iter().map(|(e, l)| (*e, rows.iter().map(|&i| l[i]).sum::<f64>() / trials as f64)).collect()
+                })
                 .collect();
-            Run { size, method, test: best.chunks(trials).map(<[f64]>::to_vec).collect(), curves, params }
+            Run {
+                size,
+                method,
+                test: (0..programs.len()).map(|p| by_program(p).iter().map(|&i| r.best_test[i]).collect()).collect(),
+                curves,
+                params: (0..programs.len())
+                    .map(|p| {
+                        by_program(p)
+                            .iter()
+                            .map(|&i| r.best_params[i * n_params..(i + 1) * n_params].to_vec())
+                            .collect()
+                    })
+                    .collect(),
+                recycled: (0..programs.len())
+                    .map(|p| by_program(p).iter().map(|&i| i >= (first + 1) * per_block).collect())
+                    .collect(),
+            }
         })
         .collect())
 }
@@ -286,12 +341,15 @@ mod tests {
             test: progs.iter().map(|&v| vec![v, v]).collect(),
             curves: progs.iter().map(|&v| vec![(0, v)]).collect(),
             params: progs.iter().map(|&v| vec![vec![v as f32]; 2]).collect(),
+            recycled: progs.iter().map(|&v| vec![v > 11.0, false]).collect(),
         };
         let (a, b) = ([0usize, 2, 3], [1usize]);
         let merged = Run::merge(&[(&a, part(&[10.0, 12.0, 13.0])), (&b, part(&[11.0]))], 4);
         assert_eq!(merged.mean_test(), [10.0, 11.0, 12.0, 13.0]);
         assert_eq!(merged.curves[1], [(0, 11.0)]);
         assert_eq!(merged.params[3][1], [13.0]);
+        assert_eq!(merged.recycled[2], [true, false]);
+        assert_eq!(merged.recycled[0], [false, false]);
     }
 
     /// A program gets the same subsets, RND draws and losses alone as beside another, which is
@@ -315,7 +373,7 @@ mod tests {
         let n = covering.n_params();
         let cpn_a = vec![0.1; n];
         let cpn_b = covering.random_params(9);
-        let inits = |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n] };
+        let inits = |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: 0.0 };
         let config = FinetuneConfig { epochs: 20, learning_rate: 0.01, record_every: 10 };
         let device = Device::flex();
         let methods = [Method::Cpn, Method::Rnd];
@@ -342,6 +400,55 @@ mod tests {
         // RND's trials differ from each other, and from another program's.
         assert_ne!(both[1].params[1][0], both[1].params[1][1]);
         assert_ne!(program_id("a.c:f"), program_id("b.c:g"));
+    }
+
+    /// With recycling, CPN's rows finetune two starts and each trial keeps one: a trial that
+    /// kept the compiled start has exactly the plain run's loss, and the other methods' rows are
+    /// untouched by the extra block. At 0 % nothing is recycled.
+    #[test]
+    fn cpn_trials_keep_one_of_two_starts() {
+        let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
+        let x: Vec<f32> = (0..600).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+        let y: Vec<f32> = x.chunks(2).map(|p| (3.0 * p[0]).sin() * p[1]).collect();
+        let pairs = IoPairs::new(2, 1, x, y).unwrap();
+        let program = BenchProgram {
+            name: "bump.c:f".into(),
+            tokens: vec![1],
+            domain: vec![(-1.0, 1.0); 2],
+            train: pairs.select(&(0..260).collect::<Vec<_>>()),
+            test: pairs.select(&(260..300).collect::<Vec<_>>()),
+        };
+        // A compiled-looking start: one live unit per layer, the rest parked.
+        let mut cpn = covering.random_params(5);
+        for l in &covering.layers()[..2] {
+            for j in 1..l.n_out {
+                cpn[l.biases + j] = -3.0;
+                (0..l.n_in).for_each(|i| cpn[l.weights + i * l.n_out + j] *= 0.01);
+            }
+        }
+        let n = covering.n_params();
+        let inits = |r: f32| Inits { cpn: cpn.clone(), pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: r };
+        let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
+        let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
+        let go = |size: f64, r: f32| {
+            run(std::slice::from_ref(&program), &covering, &inits(r), &methods, size, 6, &config, 3, &device)
+        };
+        let (plain, two) = (go(0.5, 0.0).unwrap(), go(0.5, 0.1).unwrap());
+        assert_eq!(plain[1].test, two[1].test, "RND's rows are not touched");
+        assert!(plain[0].recycled[0].iter().all(|&r| !r));
+        let kept = &two[0].recycled[0];
+        for (t, &recycled) in kept.iter().enumerate() {
+            let (u, v) = (two[0].test[0][t], plain[0].test[0][t]);
+            if recycled {
+                assert_ne!(u, v, "trial {t} kept another start");
+            } else {
+                assert!((u - v).abs() <= 1e-6 * v, "trial {t}: {u} vs {v}");
+            }
+        }
+        assert!(kept.iter().any(|&r| r), "the recycled start wins some trial here: {kept:?}");
+        let none = go(0.0, 0.1).unwrap();
+        assert!(none[0].recycled[0].iter().all(|&r| !r));
+        assert_eq!(none[0].test, go(0.0, 0.0).unwrap()[0].test);
     }
 
     #[test]

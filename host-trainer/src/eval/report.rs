@@ -277,6 +277,13 @@ pub fn markdown(r: &EvalReport) -> String {
     s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
           test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
           The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
+    if let Some(t) = r.config.get("cpn_recycle").and_then(|t| t.as_f64()).filter(|&t| t > 0.0) {
+        s += &format!(
+            "CPN finetunes two starts per trial, the compiled surrogate and the same with its dormant hidden \
+             units recycled (contribution below {t} of their layer's mean: fresh incoming weights, zero \
+             outgoing ones), and keeps the one with the lower validation loss.\n\n"
+        );
+    }
     // Several CompNets: each program is compiled (and PTS, FOMAML and RND are run) in the
     // covering shape of the first that covers it.
     if let Some(nets) = r.config.get("compnets").and_then(|c| c.as_array()).filter(|c| c.len() > 1) {
