@@ -86,7 +86,7 @@ pub(super) struct EvalArgs {
     /// zero outgoing weights: the function is kept and the units can learn (docs/eval.md). 0
     /// finetunes the compiled surrogate as it is.
     #[arg(long, default_value_t = 0.1)]
-    recycle: f32,
+    recycle: f64,
     /// Output folder.
     #[arg(long, default_value = "runs/eval")]
     out: PathBuf,
@@ -335,7 +335,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
-                    cpn_recycle: a.recycle,
+                    cpn_recycle: a.recycle as f32,
                 };
                 let sized = run(
                     &batch_programs,

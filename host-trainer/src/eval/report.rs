@@ -278,6 +278,8 @@ pub fn markdown(r: &EvalReport) -> String {
           test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
           The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
     if let Some(t) = r.config.get("cpn_recycle").and_then(|t| t.as_f64()).filter(|&t| t > 0.0) {
+        // Rounded: a threshold once stored as f32 reads back as 0.10000000149….
+        let t = (t * 1e6).round() / 1e6;
         s += &format!(
             "CPN finetunes two starts per trial, the compiled surrogate and the same with its dormant hidden \
              units recycled (contribution below {t} of their layer's mean: fresh incoming weights, zero \
