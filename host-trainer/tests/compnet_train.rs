@@ -224,6 +224,24 @@ fn compile_writes_checked_files_and_reports_accuracy() {
     assert!(compiled.is_finite() && finetuned.is_finite());
     // Finetuning on 512 real pairs from the compiled start beats the compiled start.
     assert!(finetuned < compiled, "finetuned {finetuned} vs compiled {compiled}");
+    // It came from one of the two starts (the compiled one, or the same with its dormant units
+    // recycled), chosen by validation MSE.
+    assert!(["compiled", "recycled"].contains(&report["finetune_start"].as_str().unwrap()), "{report}");
+    let only = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("compile")
+        .arg(&sobel)
+        .args(["--function", "sobel", "--domain", "0:1", "--finetune", "512", "--epochs", "2", "--recycle", "0"])
+        .arg("--checkpoint")
+        .arg(tiny_checkpoint())
+        .arg("--out")
+        .arg(only.path())
+        .output()
+        .unwrap();
+    ok(out, "compnet compile --recycle 0");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(only.path().join("sobel.report.json")).unwrap()).unwrap();
+    assert_eq!(report["finetune_start"], "compiled");
 
     // The blob computes the same as the ONNX file (both through `compnet run`), and the value
     // recorded as the export error is the finetuned test MSE.

@@ -21,7 +21,8 @@ use crate::artifacts;
 use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::compile::{Compiled, compile};
-use crate::fit::{FitConfig, fit_from, mse};
+use crate::compnet::recycle::recycle_dormant;
+use crate::fit::{FitConfig, FitResult, fit_from, mse};
 
 /// The checkpoint `compile` and `zero-data` use without `--checkpoint`: the one shipped in the
 /// repository (`host-trainer/checkpoints/default`), or `$COMPNET_CHECKPOINT`.
@@ -92,6 +93,12 @@ pub(super) struct CompileArgs {
     /// Finetuning learning rate (Adam).
     #[arg(long, default_value_t = 1e-2)]
     lr: f64,
+    /// With --finetune, the compiled surrogate with its dormant hidden units recycled is
+    /// finetuned too (units contributing below this share of their layer's mean get fresh
+    /// incoming and zero outgoing weights), and the lower validation MSE is kept; 0: only the
+    /// compiled start.
+    #[arg(long, default_value_t = 0.1)]
+    recycle: f64,
     /// Fresh test inputs for the accuracy report (run through the real function).
     #[arg(long, default_value_t = 1024)]
     test_pairs: usize,
@@ -125,6 +132,8 @@ struct CompileReport {
     improvement_over_random: f64,
     finetune_pairs: usize,
     finetuned_test_mse: Option<f64>,
+    /// The start the finetuned surrogate came from: `compiled` or `recycled`.
+    finetune_start: Option<&'static str>,
     finetune_seconds: Option<f64>,
     onnx: String,
     blob: String,
@@ -146,6 +155,7 @@ pub(super) fn harness_pairs(
 
 pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let precision = super::model_file::parse_precision(&a.precision)?;
+    anyhow::ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
     let source =
         std::fs::read_to_string(&a.file).with_context(|| format!("cannot read C source {}", a.file.display()))?;
     let signature = Signature::from_source(&source, &a.function)
@@ -191,8 +201,9 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
             covering.widths()
         );
         let own = CoveringShape { n_in, n_out, ..covering.clone() };
-        let surrogate = own.surrogate(&own.random_params(a.seed), meta, &domains, n_out)?;
-        Compiled { surrogate, tokens: 0, truncated: false }
+        let params = own.random_params(a.seed);
+        let surrogate = own.surrogate(&params, meta, &domains, n_out)?;
+        Compiled { surrogate, params, tokens: 0, truncated: false }
     };
     let generated = covering.covers(n_in, n_out);
     let stem = file_stem(&a.function);
@@ -239,11 +250,29 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
             ..FitConfig::default()
         };
         let t = Instant::now();
-        let bar = ProgressBar::new(config.epochs as u64);
-        let r = fit_from(&pairs, Some(&surrogate), surrogate.meta.clone(), domains.clone(), &config, &device, &bar)?;
-        bar.finish_and_clear();
+        // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, the same
+        // with its dormant units recycled; the lower validation MSE is kept.
+        let mut starts = vec![("compiled", surrogate.clone())];
+        if generated && a.recycle > 0.0 {
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            covering.push_pairs(&pairs, 0..pairs.len(), &domains, &mut x, &mut y);
+            let mut params = compiled.params.clone();
+            recycle_dormant(&covering, &mut params, &x, a.recycle as f32, a.seed)?;
+            starts.push(("recycled", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
+        }
+        let mut best: Option<(&str, FitResult)> = None;
+        for (name, start) in starts {
+            let bar = ProgressBar::new(config.epochs as u64);
+            let r = fit_from(&pairs, Some(&start), start.meta.clone(), domains.clone(), &config, &device, &bar)?;
+            bar.finish_and_clear();
+            if best.as_ref().is_none_or(|(_, b)| r.best_val_mse < b.best_val_mse) {
+                best = Some((name, r));
+            }
+        }
+        let (start, r) = best.expect("the compiled start is always finetuned");
         surrogate = r.surrogate;
-        finetuned = Some((mse(&surrogate.eval_batch(test.inputs())?, test.outputs()), t.elapsed().as_secs_f64()));
+        finetuned =
+            Some((mse(&surrogate.eval_batch(test.inputs())?, test.outputs()), t.elapsed().as_secs_f64(), start));
     }
     surrogate.meta.export_error = finetuned.map_or(compiled_mse, |f| f.0) as f32;
     let Exported { onnx, blob, .. } = write_checked(&surrogate, &options, &onnx_path, &blob_path)?;
@@ -266,6 +295,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         finetune_pairs: a.finetune,
         finetuned_test_mse: finetuned.map(|f| f.0),
         finetune_seconds: finetuned.map(|f| f.1),
+        finetune_start: finetuned.map(|f| f.2),
         onnx: onnx_path.display().to_string(),
         blob: blob_path.display().to_string(),
     };
@@ -278,8 +308,11 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         random_mse / compiled_mse,
         test.len()
     );
-    if let Some((f, secs)) = finetuned {
-        println!("finetuned    {f:.4e} after {} epochs on {} pairs ({secs:.1} s)", a.epochs, a.finetune);
+    if let Some((f, secs, start)) = finetuned {
+        println!(
+            "finetuned    {f:.4e} after {} epochs on {} pairs ({secs:.1} s; from the {start} start)",
+            a.epochs, a.finetune
+        );
     }
     println!(
         "written      {} ({} bytes), {} ({} bytes), {stem}.report.json",

@@ -11,6 +11,8 @@ use super::network::{CompNet, TokenBatch};
 pub struct Compiled {
     /// The generated surrogate (inputs normalised from `domain`, raw outputs).
     pub surrogate: Surrogate,
+    /// The generated parameters in the covering shape's flat layout, before cropping.
+    pub params: Vec<f32>,
     /// Tokens of the source (`[CLS]` included).
     pub tokens: usize,
     /// Whether the source was longer than the CompNet reads (it saw the first `max_tokens`).
@@ -48,5 +50,5 @@ pub fn compile(
         .try_to_vec::<f32>()
         .map_err(|e| anyhow::anyhow!("reading the generated parameters: {e:?}"))?;
     let surrogate = covering.surrogate(&params, meta, domain, n_out)?;
-    Ok(Compiled { surrogate, tokens: count, truncated: count > net.max_tokens() })
+    Ok(Compiled { surrogate, params, tokens: count, truncated: count > net.max_tokens() })
 }
