@@ -81,10 +81,11 @@ pub(super) struct EvalArgs {
     /// PTS steps / FOMAML meta steps.
     #[arg(long)]
     baseline_steps: Option<usize>,
-    /// Before CPN is finetuned, its compiled surrogate's dormant hidden units (contribution below
-    /// this share of their layer's mean, on the trial's training inputs) get fresh incoming and
-    /// zero outgoing weights: the function is kept and the units can learn (docs/eval.md). 0
-    /// finetunes the compiled surrogate as it is.
+    /// CPN finetunes two starts per trial and keeps the one with the lower validation loss: the
+    /// compiled surrogate, and the same with its dormant hidden units (contribution below this
+    /// share of their layer's mean, on the trial's training inputs) given fresh incoming and
+    /// zero outgoing weights, which keeps the function and lets the units learn
+    /// (`compnet::recycle`). 0: the compiled start only.
     #[arg(long, default_value_t = 0.1)]
     recycle: f64,
     /// Output folder.

@@ -67,9 +67,9 @@ pub struct Inits {
     pub pts: Vec<f32>,
     /// FOMAML: `[n_params]`.
     pub fomaml: Vec<f32>,
-    /// CPN's dormant units are recycled before finetuning, judged on each trial's training
-    /// inputs ([`recycle_dormant`]'s threshold; 0: finetune the compiled surrogate as it is).
-    /// At 0 % the compiled surrogate is the answer and is left alone.
+    /// [`recycle_dormant`]'s threshold for CPN's second start, judged on each trial's training
+    /// inputs ([`run`]; 0: the compiled start only). At 0 % the compiled surrogate is the answer
+    /// and is left alone.
     pub cpn_recycle: f32,
 }
 
