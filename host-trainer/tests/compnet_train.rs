@@ -200,23 +200,30 @@ fn tiny_checkpoint() -> &'static Path {
     })
 }
 
-#[test]
-fn compile_writes_checked_files_and_reports_accuracy() {
-    let dir = tempfile::tempdir().unwrap();
+/// `compnet compile` of sobel on [0, 1] with the tiny checkpoint into `out`, the given flags
+/// added; its `sobel.report.json`.
+fn compile_sobel(out: &Path, flags: &[&str], what: &str) -> serde_json::Value {
     let sobel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/programs/sobel.c");
-    let out = bin()
+    let run = bin()
         .arg("compile")
         .arg(&sobel)
-        .args(["--function", "sobel", "--domain", "0:1", "--finetune", "512", "--epochs", "20", "--test-pairs", "256"])
+        .args(["--function", "sobel", "--domain", "0:1"])
+        .args(flags)
         .arg("--checkpoint")
         .arg(tiny_checkpoint())
         .arg("--out")
-        .arg(dir.path())
+        .arg(out)
         .output()
         .unwrap();
-    ok(out, "compnet compile");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sobel.report.json")).unwrap()).unwrap();
+    ok(run, what);
+    serde_json::from_str(&std::fs::read_to_string(out.join("sobel.report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn compile_writes_checked_files_and_reports_accuracy() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--finetune", "512", "--epochs", "20", "--test-pairs", "256"];
+    let report = compile_sobel(dir.path(), &flags, "compnet compile");
     assert_eq!(report["topology"], serde_json::json!([9, 16, 1]));
     assert_eq!(report["test_pairs"], 256);
     let compiled = report["compiled_test_mse"].as_f64().unwrap();
@@ -228,19 +235,8 @@ fn compile_writes_checked_files_and_reports_accuracy() {
     // recycled), chosen by validation MSE.
     assert!(["compiled", "recycled"].contains(&report["finetune_start"].as_str().unwrap()), "{report}");
     let only = tempfile::tempdir().unwrap();
-    let out = bin()
-        .arg("compile")
-        .arg(&sobel)
-        .args(["--function", "sobel", "--domain", "0:1", "--finetune", "512", "--epochs", "2", "--recycle", "0"])
-        .arg("--checkpoint")
-        .arg(tiny_checkpoint())
-        .arg("--out")
-        .arg(only.path())
-        .output()
-        .unwrap();
-    ok(out, "compnet compile --recycle 0");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(only.path().join("sobel.report.json")).unwrap()).unwrap();
+    let flags = ["--finetune", "512", "--epochs", "2", "--recycle", "0"];
+    let report = compile_sobel(only.path(), &flags, "compnet compile --recycle 0");
     assert_eq!(report["finetune_start"], "compiled");
 
     // The blob computes the same as the ONNX file (both through `compnet run`), and the value

@@ -141,11 +141,7 @@ impl CoveringShape {
     /// A random initialisation (Xavier-uniform weights, zero biases): the RND baseline.
     pub fn random_params(&self, seed: u64) -> Vec<f32> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        // Uniform on ±√3·σ has standard deviation σ.
-        self.init_std()
-            .iter()
-            .map(|&s| if s > 0.0 { rng.random_range(-1.0..1.0) * s * 3f32.sqrt() } else { 0.0 })
-            .collect()
+        self.init_std().iter().map(|&s| if s > 0.0 { uniform_with_std(&mut rng, s) } else { 0.0 }).collect()
     }
 
     /// The runtime surrogate a flat parameter vector stands for, cropped to a program with
@@ -193,6 +189,12 @@ impl CoveringShape {
             .collect();
         Ok(Surrogate::new(meta, domain.to_vec(), domain_norm(domain), Affine::identity(n_out), layers)?)
     }
+}
+
+/// One draw of a fresh weight: uniform on ±√3·`std`, whose standard deviation is `std` (the
+/// covering's Xavier initialisation, and the fresh weights of recycled units).
+pub fn uniform_with_std(rng: &mut impl Rng, std: f32) -> f32 {
+    rng.random_range(-1.0..1.0) * std * 3f32.sqrt()
 }
 
 /// The affine map taking each input's domain `(lo, hi)` onto [−1, 1].

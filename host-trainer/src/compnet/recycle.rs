@@ -16,10 +16,11 @@
 //! unit now varies with the input, so the first gradient step can recruit it.
 
 use compnet_runtime::Activation;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::CoveringShape;
+use super::covering::uniform_with_std;
 
 /// What [`recycle_dormant`] did: units recycled per hidden layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,7 @@ pub fn recycle_dormant(
         for &j in units {
             for i in 0..this.n_in {
                 let at = this.weights + i * this.n_out + j;
-                params[at] = rng.random_range(-1.0..1.0) * std[at] * 3f32.sqrt();
+                params[at] = uniform_with_std(&mut rng, std[at]);
             }
             params[this.biases + j] = 0.0;
         }
