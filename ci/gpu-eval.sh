@@ -11,8 +11,10 @@ budget=${BUDGET:-420}
 # CHECKPOINTS: the CompNets, in order (default: the shipped ones; e.g. a sweep's runs on a warm machine).
 ckpts=()
 for c in ${CHECKPOINTS:-host-trainer/checkpoints/default host-trainer/checkpoints/wide}; do ckpts+=(--checkpoint "$c"); done
+# EVAL_FLAGS: more `compnet eval` flags for every part (e.g. --twins).
+# shellcheck disable=SC2206 # the flags are words
 base=(--device cuda "${ckpts[@]}"
-      --train .gpu/exestack/eval-train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache)
+      --train .gpu/exestack/eval-train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache ${EVAL_FLAGS:-})
 common=("${base[@]}" --exestack .gpu/exestack/test.parquet)
 if [ -n "${EPOCHS:-}" ]; then
   # Given: no calibration (its time includes compiling the kernels on a machine without a cache).
@@ -26,7 +28,11 @@ if [ -n "${EPOCHS:-}" ]; then
   # run side by side, each to its own results-<group>.json; PARROT=none leaves ParrotBench out and
   # NO_EXESTACK=1 ExeStack. The paper's ParrotBenchCPN set needs the single-output splits too
   # ("fft_sin,fft_cos,inversek2j_theta1,inversek2j_theta2", read from fft's and inversek2j's data);
-  # the joined report completes it with ParrotBench's kmeans and sobel.
+  # the joined report completes it with ParrotBench's kmeans and sobel. A group may end in @SIZES
+  # ("sobel@0,0.001,0.01,0.1 sobel@1"): those data sizes only, so that one program's longest size
+  # runs beside its others (`--report-from` joins the sizes again; kmeans, whose colour application
+  # needs every size, stays whole). Parts time-slice the one GPU: four to six parts run well,
+  # ten made each size 6-7x slower (docs/results/eval-v11-twins/).
   # `compnet eval --report-from` each results file (unpacked from eval.tgz) joins the parts into one report (a program's
   # subsets and RND draws are seeded by its name, so the parts give what one run would).
   jobs=()
@@ -38,8 +44,11 @@ if [ -n "${EPOCHS:-}" ]; then
   for group in ${PARROT:-all}; do
     [ "$group" = none ] && continue
     only=()
-    [ "$group" != all ] && only=(--parrot "$group")
+    programs=${group%%@*}
+    [ "$programs" != all ] && only=(--parrot "$programs")
+    [ "$group" != "$programs" ] && only+=(--sizes "${group#*@}")
     tag=parrot-${group//,/-}
+    tag=${tag//@/-at-}
     (ci/gpu-job.sh eval "${base[@]}" "${only[@]}" --parrot-pairs "${PARROT_PAIRS:-0}" --epochs "$EPOCHS" --out "/tmp/eval-$tag" > "$OUT/eval-$tag-log.txt" 2>&1
      cp "/tmp/eval-$tag/results.json" "$OUT/results-$tag.json"
      if [ -f "/tmp/eval-$tag/colour.png" ]; then cp "/tmp/eval-$tag/colour.png" "$OUT/colour.png"; fi) &

@@ -88,6 +88,11 @@ pub(super) struct EvalArgs {
     /// (`compnet::recycle`). 0: the compiled start only.
     #[arg(long, default_value_t = 0.1)]
     recycle: f64,
+    /// The control for --recycle: every method finetunes two starts per trial and keeps the one
+    /// with the lower validation loss, PTS and FOMAML theirs and its recycled version, RND two
+    /// random draws.
+    #[arg(long)]
+    twins: bool,
     /// Output folder.
     #[arg(long, default_value = "runs/eval")]
     out: PathBuf,
@@ -196,6 +201,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         (baseline(if quick { 40 } else { PTS_STEPS }), baseline(if quick { 20 } else { FOMAML_STEPS }));
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
+    ensure!(!a.twins || a.recycle > 0.0, "--twins gives every method CPN's two starts: it needs --recycle above 0");
     ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 
     // (name, programs, programs left out with why)
@@ -337,6 +343,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
                     cpn_recycle: a.recycle as f32,
+                    twins: a.twins,
                 };
                 let sized = run(
                     &batch_programs,
@@ -349,21 +356,13 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     a.seed,
                     &device,
                 )?;
-                let recycled = sized.iter().flat_map(|r| r.recycled.iter().flatten()).filter(|&&r| r).count();
                 eprintln!(
                     "{:>7}: {} programs of up to {} training pairs × {trials} trials × 4 methods in {:.1} s{}",
                     format!("{} %", size * 100.0),
                     batch_programs.len(),
                     batch.iter().map(|&i| bench_and_pairs[i].1).max().unwrap_or(0),
                     t.elapsed().as_secs_f64(),
-                    if size > 0.0 && a.recycle > 0.0 {
-                        format!(
-                            "; CPN kept the recycled start in {recycled} of {} trials",
-                            batch_programs.len() * trials
-                        )
-                    } else {
-                        String::new()
-                    }
+                    if size > 0.0 && a.recycle > 0.0 { second_starts_kept(&sized, a.twins) } else { String::new() }
                 );
                 parts.extend(sized.into_iter().map(|r| (s, batch_places.clone(), r)));
             }
@@ -410,6 +409,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             "exestack_programs": n_exestack,
             "finetune": finetune_config,
             "cpn_recycle": a.recycle,
+            "twins": a.twins,
             "pts": pts_config,
             "fomaml": maml_config,
             "parrot_train_pairs": parrot_train_pairs,
@@ -424,6 +424,20 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     report::complete_paper_set(&mut report)?;
     print!("{}", report::write(&a.out, &report)?);
     Ok(())
+}
+
+/// How many trials kept their second start, for the progress line: CPN's (its recycled start),
+/// or with twins every method's.
+fn second_starts_kept(runs: &[Run], twins: bool) -> String {
+    let kept = |r: &Run| r.second_start.iter().flatten().filter(|&&s| s).count();
+    let of = runs.first().map_or(0, |r| r.second_start.iter().flatten().count());
+    if twins {
+        let each: Vec<String> = runs.iter().map(|r| format!("{} {}", r.method.name(), kept(r))).collect();
+        format!("; second start kept in {} of {of} trials", each.join(", "))
+    } else {
+        let cpn = runs.iter().filter(|r| r.method == Method::Cpn).map(kept).sum::<usize>();
+        format!("; CPN kept the recycled start in {cpn} of {of} trials")
+    }
 }
 
 /// One benchmark's numbers from its programs' runs.

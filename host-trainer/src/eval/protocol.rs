@@ -71,6 +71,10 @@ pub struct Inits {
     /// inputs ([`run`]; 0: the compiled start only). At 0 % the compiled surrogate is the answer
     /// and is left alone.
     pub cpn_recycle: f32,
+    /// The control for CPN's two starts: every method finetunes two per trial and keeps the one
+    /// with the lower validation loss, PTS and FOMAML their start and its recycled version (the
+    /// same threshold), RND two random draws ([`run`]; needs `cpn_recycle` > 0).
+    pub twins: bool,
 }
 
 impl Inits {
@@ -119,9 +123,10 @@ pub struct Run {
     pub curves: Vec<Vec<(usize, f64)>>,
     /// `[program][trial]` the selected parameters.
     pub params: Vec<Vec<Vec<f32>>>,
-    /// `[program][trial]` whether the trial kept the recycled start (CPN with
-    /// [`Inits::cpn_recycle`]; otherwise all false).
-    pub recycled: Vec<Vec<bool>>,
+    /// `[program][trial]` whether the trial kept its second start: the recycled one (CPN with
+    /// [`Inits::cpn_recycle`]; PTS and FOMAML with [`Inits::twins`]) or RND's second draw (with
+    /// twins); all false for a method with one start.
+    pub second_start: Vec<Vec<bool>>,
 }
 
 impl Run {
@@ -133,7 +138,7 @@ impl Run {
             test: self.test[span.clone()].to_vec(),
             curves: self.curves[span.clone()].to_vec(),
             params: self.params[span.clone()].to_vec(),
-            recycled: self.recycled[span].to_vec(),
+            second_start: self.second_start[span].to_vec(),
         }
     }
 
@@ -144,18 +149,18 @@ impl Run {
         let mut test = vec![Vec::new(); n];
         let mut curves = vec![Vec::new(); n];
         let mut params = vec![Vec::new(); n];
-        let mut recycled = vec![Vec::new(); n];
+        let mut second_start = vec![Vec::new(); n];
         for (places, run) in parts {
             assert!(run.size == first.size && run.method == first.method, "merging runs of one size and method");
             for (k, &at) in places.iter().enumerate() {
                 test[at] = run.test[k].clone();
                 curves[at] = run.curves[k].clone();
                 params[at] = run.params[k].clone();
-                recycled[at] = run.recycled[k].clone();
+                second_start[at] = run.second_start[k].clone();
             }
         }
         assert!(test.iter().all(|t| !t.is_empty()), "every program has a run");
-        Run { size: first.size, method: first.method, test, curves, params, recycled }
+        Run { size: first.size, method: first.method, test, curves, params, second_start }
     }
 
     /// Mean test loss over trials, per program.
@@ -204,6 +209,8 @@ pub fn program_id(name: &str) -> u64 {
 /// loss is lower (validation pairs only: the test pairs never choose). The compiled start's
 /// few live units finetune well where they suffice (kmeans: 5.2× RND at 100 %) and stall where
 /// they do not (fft_sin); the recycled start has the capacity and the compiled function.
+/// With [`Inits::twins`] every method gets a second start the same way (RND a second draw, the
+/// one no trial of the program draws first), so that two tries alone are not what CPN gains.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
@@ -216,19 +223,19 @@ pub fn run(
     seed: u64,
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
-    // (method, recycled start): a block of `programs × trials` surrogates each.
+    // (method, second start): a block of `programs × trials` surrogates each.
     let recycling = size > 0.0 && inits.cpn_recycle > 0.0;
     let blocks: Vec<(Method, bool)> = methods
         .iter()
         .flat_map(|&m| {
-            let both = m == Method::Cpn && recycling;
+            let both = recycling && (m == Method::Cpn || inits.twins);
             std::iter::once((m, false)).chain(both.then_some((m, true)))
         })
         .collect();
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
-    for &(method, recycled) in &blocks {
+    for &(method, second) in &blocks {
         for (p, program) in programs.iter().enumerate() {
             let id = program_id(&program.name);
             for t in 0..trials {
@@ -238,12 +245,18 @@ pub fn run(
                 train.push(padded(&program.train, &tr, &program.domain, covering));
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
-                let mut start = inits.params(method, covering, (p, id), t, seed);
-                if recycled {
-                    let inputs = &train.last().expect("pushed above").0;
-                    recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
-                        .with_context(|| format!("recycling {}'s dormant units", program.name))?;
-                }
+                let start = match (second, method) {
+                    (false, _) => inits.params(method, covering, (p, id), t, seed),
+                    // The draw of trial `t + trials`, which no trial draws first.
+                    (true, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
+                    (true, _) => {
+                        let mut start = inits.params(method, covering, (p, id), t, seed);
+                        let inputs = &train.last().expect("pushed above").0;
+                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
+                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                        start
+                    }
+                };
                 init.extend(start);
                 out_mask.extend(covering.output_mask(program.train.n_out()));
             }
@@ -297,7 +310,7 @@ pub fn run(
                             .collect()
                     })
                     .collect(),
-                recycled: (0..programs.len())
+                second_start: (0..programs.len())
                     .map(|p| by_program(p).iter().map(|&i| i >= (first + 1) * per_block).collect())
                     .collect(),
             }
@@ -341,15 +354,15 @@ mod tests {
             test: progs.iter().map(|&v| vec![v, v]).collect(),
             curves: progs.iter().map(|&v| vec![(0, v)]).collect(),
             params: progs.iter().map(|&v| vec![vec![v as f32]; 2]).collect(),
-            recycled: progs.iter().map(|&v| vec![v > 11.0, false]).collect(),
+            second_start: progs.iter().map(|&v| vec![v > 11.0, false]).collect(),
         };
         let (a, b) = ([0usize, 2, 3], [1usize]);
         let merged = Run::merge(&[(&a, part(&[10.0, 12.0, 13.0])), (&b, part(&[11.0]))], 4);
         assert_eq!(merged.mean_test(), [10.0, 11.0, 12.0, 13.0]);
         assert_eq!(merged.curves[1], [(0, 11.0)]);
         assert_eq!(merged.params[3][1], [13.0]);
-        assert_eq!(merged.recycled[2], [true, false]);
-        assert_eq!(merged.recycled[0], [false, false]);
+        assert_eq!(merged.second_start[2], [true, false]);
+        assert_eq!(merged.second_start[0], [false, false]);
     }
 
     /// A program gets the same subsets, RND draws and losses alone as beside another, which is
@@ -373,7 +386,8 @@ mod tests {
         let n = covering.n_params();
         let cpn_a = vec![0.1; n];
         let cpn_b = covering.random_params(9);
-        let inits = |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: 0.0 };
+        let inits =
+            |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: 0.0, twins: false };
         let config = FinetuneConfig { epochs: 20, learning_rate: 0.01, record_every: 10 };
         let device = Device::flex();
         let methods = [Method::Cpn, Method::Rnd];
@@ -427,7 +441,8 @@ mod tests {
             }
         }
         let n = covering.n_params();
-        let inits = |r: f32| Inits { cpn: cpn.clone(), pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: r };
+        let inits =
+            |r: f32| Inits { cpn: cpn.clone(), pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: r, twins: false };
         let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
         let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
         let go = |size: f64, r: f32| {
@@ -435,8 +450,8 @@ mod tests {
         };
         let (plain, two) = (go(0.5, 0.0).unwrap(), go(0.5, 0.1).unwrap());
         assert_eq!(plain[1].test, two[1].test, "RND's rows are not touched");
-        assert!(plain[0].recycled[0].iter().all(|&r| !r));
-        let kept = &two[0].recycled[0];
+        assert!(plain[0].second_start[0].iter().all(|&r| !r));
+        let kept = &two[0].second_start[0];
         for (t, &recycled) in kept.iter().enumerate() {
             let (u, v) = (two[0].test[0][t], plain[0].test[0][t]);
             if recycled {
@@ -447,8 +462,66 @@ mod tests {
         }
         assert!(kept.iter().any(|&r| r), "the recycled start wins some trial here: {kept:?}");
         let none = go(0.0, 0.1).unwrap();
-        assert!(none[0].recycled[0].iter().all(|&r| !r));
+        assert!(none[0].second_start[0].iter().all(|&r| !r));
         assert_eq!(none[0].test, go(0.0, 0.0).unwrap()[0].test);
+    }
+
+    /// With twins every method gets a second start: CPN's rows are those of the run without
+    /// twins, and a trial of FOMAML or RND that kept its first start has exactly the one-start
+    /// loss; RND's second draw and FOMAML's recycled start each win some trial.
+    #[test]
+    fn twins_give_every_method_a_second_start() {
+        let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
+        let x: Vec<f32> = (0..600).map(|i| ((i * 53 % 97) as f32 / 48.0) - 1.0).collect();
+        let y: Vec<f32> = x.chunks(2).map(|p| (2.5 * p[0]).cos() * p[1]).collect();
+        let pairs = IoPairs::new(2, 1, x, y).unwrap();
+        let program = BenchProgram {
+            name: "wave.c:g".into(),
+            tokens: vec![1],
+            domain: vec![(-1.0, 1.0); 2],
+            train: pairs.select(&(0..260).collect::<Vec<_>>()),
+            test: pairs.select(&(260..300).collect::<Vec<_>>()),
+        };
+        // A start with one live unit per layer, for FOMAML's recycling to find the rest.
+        let mut parked = covering.random_params(8);
+        for l in &covering.layers()[..2] {
+            for j in 1..l.n_out {
+                parked[l.biases + j] = -3.0;
+                (0..l.n_in).for_each(|i| parked[l.weights + i * l.n_out + j] *= 0.01);
+            }
+        }
+        let n = covering.n_params();
+        let inits = |twins: bool| Inits {
+            cpn: covering.random_params(2),
+            pts: vec![0.0; n],
+            fomaml: parked.clone(),
+            cpn_recycle: 0.1,
+            twins,
+        };
+        let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
+        let (device, methods) = (Device::flex(), [Method::Cpn, Method::Fomaml, Method::Rnd]);
+        let go = |size: f64, twins: bool| {
+            run(std::slice::from_ref(&program), &covering, &inits(twins), &methods, size, 8, &config, 5, &device)
+                .unwrap()
+        };
+        let (one, two) = (go(0.5, false), go(0.5, true));
+        assert_eq!(one[0].test, two[0].test, "CPN's rows are the same with twins");
+        assert_eq!(one[0].second_start, two[0].second_start);
+        for k in [1, 2] {
+            assert!(one[k].second_start[0].iter().all(|&s| !s), "{:?} has one start without twins", one[k].method);
+            let kept = &two[k].second_start[0];
+            for (t, &second) in kept.iter().enumerate() {
+                let (u, v) = (two[k].test[0][t], one[k].test[0][t]);
+                if second {
+                    assert_ne!(u, v, "{:?} trial {t} kept another start", two[k].method);
+                } else {
+                    assert!((u - v).abs() <= 1e-6 * v, "{:?} trial {t}: {u} vs {v}", two[k].method);
+                }
+            }
+            assert!(kept.iter().any(|&s| s), "{:?}'s second start wins some trial: {kept:?}", two[k].method);
+        }
+        let none = go(0.0, true);
+        assert!(none.iter().all(|r| r.second_start[0].iter().all(|&s| !s)), "at 0 % every method has one start");
     }
 
     #[test]

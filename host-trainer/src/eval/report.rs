@@ -119,6 +119,58 @@ impl BenchmarkResult {
     }
 }
 
+impl BenchmarkResult {
+    /// Adds a run of the same programs at other data sizes (e.g. sobel's 100 %, the longest part
+    /// of the protocol, run beside its smaller sizes): sizes in increasing order, the training
+    /// times from the run with the largest size.
+    pub fn join_sizes(&mut self, other: BenchmarkResult) -> anyhow::Result<()> {
+        let name = &self.name;
+        let order: Vec<usize> = self
+            .programs
+            .iter()
+            .map(|p| other.programs.iter().position(|q| q == p))
+            .collect::<Option<_>>()
+            .filter(|_| other.programs.len() == self.programs.len())
+            .with_context(|| format!("{name}: joining data sizes needs the same programs in both runs"))?;
+        if let Some(s) = other.sizes.iter().find(|s| self.sizes.contains(s)) {
+            anyhow::bail!("{name}: data size {} is in two of the results files", size_label(*s));
+        }
+        anyhow::ensure!(self.mean_test.keys().eq(other.mean_test.keys()), "{name}: the runs compare different methods");
+        // (size, from `other`, its place in its run), by size.
+        let mut sizes: Vec<(f64, bool, usize)> = (self.sizes.iter().enumerate().map(|(k, &s)| (s, false, k)))
+            .chain(other.sizes.iter().enumerate().map(|(k, &s)| (s, true, k)))
+            .collect();
+        sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (method, per_size) in &mut self.mean_test {
+            let theirs = &other.mean_test[method];
+            *per_size = sizes
+                .iter()
+                .map(
+                    |&(_, from_other, k)| {
+                        if from_other { order.iter().map(|&j| theirs[k][j]).collect() } else { per_size[k].clone() }
+                    },
+                )
+                .collect();
+        }
+        if sizes.last().is_some_and(|s| s.1) {
+            self.epochs_to_target =
+                other.epochs_to_target.into_iter().map(|(m, e)| (m, order.iter().map(|&j| e[j]).collect())).collect();
+        }
+        self.sizes = sizes.iter().map(|s| s.0).collect();
+        self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
+        Ok(())
+    }
+
+    /// Whether `other` holds the same programs (in any order) at none of these sizes.
+    fn other_sizes_of_these_programs(&self, other: &BenchmarkResult) -> bool {
+        let mut mine: Vec<&String> = self.programs.iter().collect();
+        let mut theirs: Vec<&String> = other.programs.iter().collect();
+        mine.sort();
+        theirs.sort();
+        self.name == other.name && mine == theirs && other.sizes.iter().all(|s| !self.sizes.contains(s))
+    }
+}
+
 /// `method → [size]` improvement over RND from `method → [size][program]` mean test losses
 /// ([`improvement`]: geometric mean over programs); `None` without an RND column.
 pub fn improvements(mean_test: &BTreeMap<String, Vec<Vec<f64>>>) -> Option<BTreeMap<String, Vec<f64>>> {
@@ -181,23 +233,45 @@ pub struct EvalReport {
 }
 
 /// Runs over disjoint benchmarks (run side by side, e.g. one with `--no-parrot` and one without
-/// `--exestack`) as one report: benchmarks in the given order, the colour application from the
-/// run that has it, the CompNets' program lists joined, the longest wall time.
+/// `--exestack`), other programs of one benchmark, or the same programs at other data sizes, as
+/// one report: benchmarks in the given order, the colour application from the run that has it,
+/// the CompNets' program lists joined, the longest wall time.
 pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     anyhow::ensure!(!reports.is_empty(), "no results to report");
     let mut merged = reports.remove(0);
     merged.command = shown_command(&merged.command);
-    for r in reports {
-        for b in r.benchmarks {
-            anyhow::ensure!(
-                merged.benchmarks.first().is_none_or(|m| m.sizes == b.sizes),
-                "the results files were run with different data sizes"
-            );
-            match merged.benchmarks.iter_mut().find(|m| m.name == b.name) {
-                Some(m) => m.join(b)?,
-                None => merged.benchmarks.push(b),
-            }
+    // Runs of the same programs at other sizes join first, then runs of other programs.
+    let mut pieces: Vec<BenchmarkResult> = Vec::new();
+    // The colour application is per size: its run must have had them all.
+    let colour_sizes = std::iter::once(&merged)
+        .chain(&reports)
+        .find(|r| r.colour.is_some())
+        .and_then(|r| r.benchmarks.first())
+        .map(|b| b.sizes.clone());
+    for b in std::mem::take(&mut merged.benchmarks)
+        .into_iter()
+        .chain(reports.iter_mut().flat_map(|r| std::mem::take(&mut r.benchmarks)))
+    {
+        match pieces.iter_mut().find(|m| m.other_sizes_of_these_programs(&b)) {
+            Some(m) => m.join_sizes(b)?,
+            None => pieces.push(b),
         }
+    }
+    for b in pieces {
+        match merged.benchmarks.iter_mut().find(|m| m.name == b.name) {
+            Some(m) => m.join(b)?,
+            None => merged.benchmarks.push(b),
+        }
+    }
+    let sizes = merged.benchmarks.first().map(|b| b.sizes.clone()).unwrap_or_default();
+    anyhow::ensure!(
+        merged.benchmarks.iter().all(|b| b.sizes == sizes),
+        "the results files were run with different data sizes"
+    );
+    if let Some(c) = colour_sizes.filter(|c| *c != sizes) {
+        anyhow::bail!("the colour application ran at {c:?} only: run kmeans at every data size in one command");
+    }
+    for r in reports {
         merged.colour = merged.colour.or(r.colour);
         merged.command = format!("{} & {}", merged.command, shown_command(&r.command));
         merged.quick |= r.quick;
@@ -211,7 +285,12 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
                     Some(m) => {
                         let more = net["programs"].as_array().cloned().unwrap_or_default();
                         if let Some(list) = m["programs"].as_array_mut() {
-                            list.extend(more);
+                            // A program run at other sizes in another part is listed once.
+                            for p in more {
+                                if !list.contains(&p) {
+                                    list.push(p);
+                                }
+                            }
                         }
                     }
                     None => mine.push(net.clone()),
@@ -285,6 +364,11 @@ pub fn markdown(r: &EvalReport) -> String {
              units recycled (contribution below {t} of their layer's mean: fresh incoming weights, zero \
              outgoing ones), and keeps the one with the lower validation loss.\n\n"
         );
+        if r.config.get("twins").and_then(|t| t.as_bool()) == Some(true) {
+            s += "Twins, the control for those two starts: every method finetunes two starts per trial and \
+                  keeps the one with the lower validation loss, PTS and FOMAML theirs and its recycled version, \
+                  RND two random draws. The ratios are over this best-of-two RND.\n\n";
+        }
     }
     // Several CompNets: each program is compiled (and PTS, FOMAML and RND are run) in the
     // covering shape of the first that covers it.
@@ -688,6 +772,50 @@ mod tests {
         assert!(m.colour.is_some());
         // A program in both runs is refused.
         assert!(merge(vec![sobel.clone(), sobel]).is_err());
+    }
+
+    #[test]
+    fn runs_of_the_same_programs_at_other_sizes_join() {
+        // sobel and jmeint at 0 and 10 %, the same at 100 % (listed the other way round), and fft
+        // at all three: one ParrotBench of three programs at three sizes.
+        let run = |programs: &[&str], sizes: &[f64], cpn: Vec<Vec<f64>>, rnd: Vec<Vec<f64>>, epochs: usize| {
+            let mut r = report("ParrotBench", "compnet eval --parrot x", programs, false);
+            let b = &mut r.benchmarks[0];
+            b.sizes = sizes.to_vec();
+            b.mean_test = BTreeMap::from([("CPN".to_owned(), cpn), ("RND".to_owned(), rnd)]);
+            b.improvement = improvements(&b.mean_test).unwrap();
+            b.epochs_to_target = BTreeMap::from([("CPN".to_owned(), vec![Some(epochs); programs.len()])]);
+            r
+        };
+        let small =
+            run(&["sobel", "jmeint"], &[0.0, 0.1], vec![vec![1.0, 2.0], vec![0.1, 0.2]], vec![vec![4.0, 2.0]; 2], 10);
+        let full = run(&["jmeint", "sobel"], &[1.0], vec![vec![0.02, 0.01]], vec![vec![0.02, 0.04]], 100);
+        let fft = run(&["fft"], &[0.0, 0.1, 1.0], vec![vec![1.0]; 3], vec![vec![1.0]; 3], 7);
+        let m = merge(vec![small.clone(), fft.clone(), full.clone()]).unwrap();
+        assert_eq!(m.benchmarks.len(), 1);
+        let b = &m.benchmarks[0];
+        assert_eq!(b.programs, ["sobel", "jmeint", "fft"]);
+        assert_eq!(b.sizes, [0.0, 0.1, 1.0]);
+        assert_eq!(b.mean_test["CPN"], vec![vec![1.0, 2.0, 1.0], vec![0.1, 0.2, 1.0], vec![0.01, 0.02, 1.0]]);
+        // 100 %: sobel 0.04 / 0.01 = 4, jmeint 1, fft 1.
+        assert!((b.improvement["CPN"][2] - 4f64.cbrt()).abs() < 1e-12);
+        // Training times are those of the largest size.
+        assert_eq!(b.epochs_to_target["CPN"], [Some(100), Some(100), Some(7)]);
+        assert_eq!(m.config["compnets"][0]["programs"], json!(["sobel", "jmeint", "fft"]));
+        // The order of the files gives the order of the programs, and nothing else.
+        let again = merge(vec![full.clone(), small.clone(), fft]).unwrap();
+        assert_eq!(again.benchmarks[0].programs, ["jmeint", "sobel", "fft"]);
+        assert_eq!(again.benchmarks[0].mean_test["CPN"][1], [0.2, 0.1, 1.0]);
+        assert_eq!(again.benchmarks[0].improvement, b.improvement);
+        // A size in two files, or a size run for some programs only, cannot be joined.
+        assert!(merge(vec![small.clone(), small.clone()]).is_err());
+        let sobel_only = run(&["sobel"], &[1.0], vec![vec![0.01]], vec![vec![0.04]], 100);
+        assert!(merge(vec![small.clone(), sobel_only]).is_err());
+        // The colour application must have run at every size.
+        let mut with_colour = small;
+        with_colour.colour = Some(ColourResult { images: Vec::new(), by_method: BTreeMap::new() });
+        let e = merge(vec![with_colour, full]).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
     }
 
     #[test]
