@@ -416,6 +416,19 @@ mod tests {
         assert_ne!(program_id("a.c:f"), program_id("b.c:g"));
     }
 
+    /// A random start of `covering` (two hidden layers) with one live unit per hidden layer and
+    /// the rest parked as a trained CompNet parks them (bias −3, weights × 0.01).
+    fn parked_start(covering: &CoveringShape, seed: u64) -> Vec<f32> {
+        let mut params = covering.random_params(seed);
+        for l in &covering.layers()[..2] {
+            for j in 1..l.n_out {
+                params[l.biases + j] = -3.0;
+                (0..l.n_in).for_each(|i| params[l.weights + i * l.n_out + j] *= 0.01);
+            }
+        }
+        params
+    }
+
     /// With recycling, CPN's rows finetune two starts and each trial keeps one: a trial that
     /// kept the compiled start has exactly the plain run's loss, and the other methods' rows are
     /// untouched by the extra block. At 0 % nothing is recycled.
@@ -433,13 +446,7 @@ mod tests {
             test: pairs.select(&(260..300).collect::<Vec<_>>()),
         };
         // A compiled-looking start: one live unit per layer, the rest parked.
-        let mut cpn = covering.random_params(5);
-        for l in &covering.layers()[..2] {
-            for j in 1..l.n_out {
-                cpn[l.biases + j] = -3.0;
-                (0..l.n_in).for_each(|i| cpn[l.weights + i * l.n_out + j] *= 0.01);
-            }
-        }
+        let cpn = parked_start(&covering, 5);
         let n = covering.n_params();
         let inits =
             |r: f32| Inits { cpn: cpn.clone(), pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: r, twins: false };
@@ -483,13 +490,7 @@ mod tests {
             test: pairs.select(&(260..300).collect::<Vec<_>>()),
         };
         // A start with one live unit per layer, for FOMAML's recycling to find the rest.
-        let mut parked = covering.random_params(8);
-        for l in &covering.layers()[..2] {
-            for j in 1..l.n_out {
-                parked[l.biases + j] = -3.0;
-                (0..l.n_in).for_each(|i| parked[l.weights + i * l.n_out + j] *= 0.01);
-            }
-        }
+        let parked = parked_start(&covering, 8);
         let n = covering.n_params();
         let inits = |twins: bool| Inits {
             cpn: covering.random_params(2),
