@@ -31,8 +31,9 @@ if [ -n "${EPOCHS:-}" ]; then
   # the joined report completes it with ParrotBench's kmeans and sobel. A group may end in @SIZES
   # ("sobel@0,0.001,0.01,0.1 sobel@1"): those data sizes only, so that one program's longest size
   # runs beside its others (`--report-from` joins the sizes again; kmeans, whose colour application
-  # needs every size, stays whole). Parts time-slice the one GPU: four to six parts run well,
-  # ten made each size 6-7x slower (docs/results/eval-v11-twins/).
+  # needs every size, stays whole). Parts time-slice the one GPU: ten made each size 6-7x slower
+  # than six, and ExeStack's 100 % alone took 62 s against 221 s beside five other parts
+  # (docs/results/eval-v11-twins/); whether fewer parts finish the whole run sooner is not measured.
   # `compnet eval --report-from` each results file (unpacked from eval.tgz) joins the parts into one report (a program's
   # subsets and RND draws are seeded by its name, so the parts give what one run would).
   jobs=()
