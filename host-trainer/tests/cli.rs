@@ -68,6 +68,8 @@ fn bad_flags_are_rejected() {
             "saturation-penalty",
         ),
         (&["train", "--train", "t.parquet", "--val", "v.parquet", "--weight-penalty", "inf"][..], "weight-penalty"),
+        (&["eval", "--train", "t.parquet", "--recycle", "nan"][..], "--recycle NaN must be"),
+        (&["eval", "--train", "t.parquet", "--twins", "--recycle", "0"][..], "it needs --recycle above 0"),
     ] {
         let (ok, err) = compnet(args, dir.path());
         assert!(!ok, "{args:?} succeeded");
