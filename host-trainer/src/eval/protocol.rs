@@ -370,18 +370,7 @@ mod tests {
     #[test]
     fn a_program_alone_gets_what_it_gets_beside_others() {
         let covering = CoveringShape { n_in: 2, hidden: vec![4], n_out: 1, activation: "sigmoid".into() };
-        let program = |name: &str, n: usize, k: f32| {
-            let x: Vec<f32> = (0..2 * n).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
-            let y: Vec<f32> = x.chunks(2).map(|p| (k * p[0]).sin() * p[1]).collect();
-            let pairs = IoPairs::new(2, 1, x, y).unwrap();
-            BenchProgram {
-                name: name.into(),
-                tokens: vec![1],
-                domain: vec![(-1.0, 1.0); 2],
-                train: pairs.select(&(0..n - 20).collect::<Vec<_>>()),
-                test: pairs.select(&(n - 20..n).collect::<Vec<_>>()),
-            }
-        };
+        let program = |name: &str, n: usize, k: f32| toy_program(name, n, 20, |a, b| (k * a).sin() * b);
         let (a, b) = (program("a.c:f", 300, 1.0), program("b.c:g", 120, 2.0));
         let n = covering.n_params();
         let cpn_a = vec![0.1; n];
@@ -416,6 +405,37 @@ mod tests {
         assert_ne!(program_id("a.c:f"), program_id("b.c:g"));
     }
 
+    /// A program of two inputs on [−1, 1]² and one output `f(x0, x1)`: `n` pairs, the last
+    /// `n_test` of them its test pairs.
+    fn toy_program(name: &str, n: usize, n_test: usize, f: impl Fn(f32, f32) -> f32) -> BenchProgram {
+        let x: Vec<f32> = (0..2 * n).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+        let y: Vec<f32> = x.chunks(2).map(|p| f(p[0], p[1])).collect();
+        let pairs = IoPairs::new(2, 1, x, y).unwrap();
+        BenchProgram {
+            name: name.into(),
+            tokens: vec![1],
+            domain: vec![(-1.0, 1.0); 2],
+            train: pairs.select(&(0..n - n_test).collect::<Vec<_>>()),
+            test: pairs.select(&(n - n_test..n).collect::<Vec<_>>()),
+        }
+    }
+
+    /// Which trials of `two` (one program) kept their second start, checking each against `one`,
+    /// the same run with one start: a trial that kept its first start has exactly `one`'s loss,
+    /// one that kept its second start another.
+    fn kept_second<'a>(one: &Run, two: &'a Run) -> &'a [bool] {
+        let kept = &two.second_start[0];
+        for (t, &second) in kept.iter().enumerate() {
+            let (u, v) = (two.test[0][t], one.test[0][t]);
+            if second {
+                assert_ne!(u, v, "{:?} trial {t} kept another start", two.method);
+            } else {
+                assert!((u - v).abs() <= 1e-6 * v, "{:?} trial {t}: {u} vs {v}", two.method);
+            }
+        }
+        kept
+    }
+
     /// A random start of `covering` (two hidden layers) with one live unit per hidden layer and
     /// the rest parked as a trained CompNet parks them (bias −3, weights × 0.01).
     fn parked_start(covering: &CoveringShape, seed: u64) -> Vec<f32> {
@@ -435,16 +455,7 @@ mod tests {
     #[test]
     fn cpn_trials_keep_one_of_two_starts() {
         let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
-        let x: Vec<f32> = (0..600).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
-        let y: Vec<f32> = x.chunks(2).map(|p| (3.0 * p[0]).sin() * p[1]).collect();
-        let pairs = IoPairs::new(2, 1, x, y).unwrap();
-        let program = BenchProgram {
-            name: "bump.c:f".into(),
-            tokens: vec![1],
-            domain: vec![(-1.0, 1.0); 2],
-            train: pairs.select(&(0..260).collect::<Vec<_>>()),
-            test: pairs.select(&(260..300).collect::<Vec<_>>()),
-        };
+        let program = toy_program("bump.c:f", 300, 40, |a, b| (3.0 * a).sin() * b);
         // A compiled-looking start: one live unit per layer, the rest parked.
         let cpn = parked_start(&covering, 5);
         let n = covering.n_params();
@@ -458,15 +469,7 @@ mod tests {
         let (plain, two) = (go(0.5, 0.0).unwrap(), go(0.5, 0.1).unwrap());
         assert_eq!(plain[1].test, two[1].test, "RND's rows are not touched");
         assert!(plain[0].second_start[0].iter().all(|&r| !r));
-        let kept = &two[0].second_start[0];
-        for (t, &recycled) in kept.iter().enumerate() {
-            let (u, v) = (two[0].test[0][t], plain[0].test[0][t]);
-            if recycled {
-                assert_ne!(u, v, "trial {t} kept another start");
-            } else {
-                assert!((u - v).abs() <= 1e-6 * v, "trial {t}: {u} vs {v}");
-            }
-        }
+        let kept = kept_second(&plain[0], &two[0]);
         assert!(kept.iter().any(|&r| r), "the recycled start wins some trial here: {kept:?}");
         let none = go(0.0, 0.1).unwrap();
         assert!(none[0].second_start[0].iter().all(|&r| !r));
@@ -479,16 +482,7 @@ mod tests {
     #[test]
     fn twins_give_every_method_a_second_start() {
         let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
-        let x: Vec<f32> = (0..600).map(|i| ((i * 53 % 97) as f32 / 48.0) - 1.0).collect();
-        let y: Vec<f32> = x.chunks(2).map(|p| (2.5 * p[0]).cos() * p[1]).collect();
-        let pairs = IoPairs::new(2, 1, x, y).unwrap();
-        let program = BenchProgram {
-            name: "wave.c:g".into(),
-            tokens: vec![1],
-            domain: vec![(-1.0, 1.0); 2],
-            train: pairs.select(&(0..260).collect::<Vec<_>>()),
-            test: pairs.select(&(260..300).collect::<Vec<_>>()),
-        };
+        let program = toy_program("bump.c:f", 300, 40, |a, b| (3.0 * a).sin() * b);
         // A start with one live unit per layer, for FOMAML's recycling to find the rest.
         let parked = parked_start(&covering, 8);
         let n = covering.n_params();
@@ -510,15 +504,7 @@ mod tests {
         assert_eq!(one[0].second_start, two[0].second_start);
         for k in [1, 2] {
             assert!(one[k].second_start[0].iter().all(|&s| !s), "{:?} has one start without twins", one[k].method);
-            let kept = &two[k].second_start[0];
-            for (t, &second) in kept.iter().enumerate() {
-                let (u, v) = (two[k].test[0][t], one[k].test[0][t]);
-                if second {
-                    assert_ne!(u, v, "{:?} trial {t} kept another start", two[k].method);
-                } else {
-                    assert!((u - v).abs() <= 1e-6 * v, "{:?} trial {t}: {u} vs {v}", two[k].method);
-                }
-            }
+            let kept = kept_second(&one[k], &two[k]);
             assert!(kept.iter().any(|&s| s), "{:?}'s second start wins some trial: {kept:?}", two[k].method);
         }
         let none = go(0.0, true);
