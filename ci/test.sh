@@ -142,4 +142,28 @@ for f in ["loss-vs-size.png", "colour.png"]:
 print("eval --quick ok:", ", ".join(f'{b["name"]} CPN {b["improvement"]["CPN"][0]:.2f}x at 0 %' for b in r["benchmarks"]))
 PY
 
+step "smoke: compnet eval --quick --methods CPN,RND, joined with the run above by their equal RND rows"
+# No --train and no --exestack: CPN and RND on ParrotBench alone, as a new CompNet is measured
+# against an earlier run's baselines.
+$bin eval --quick --methods CPN,RND --parrot-data "$out/parrot" --out "$out/eval-cpn" > /dev/null
+$bin eval --report-from "$out/eval/results.json" --report-from "$out/eval-cpn/results.json" --out "$out/eval-joined" > /dev/null
+python3 - "$out" <<'PY'
+import json, sys
+d = sys.argv[1]
+full, part, joined = (json.load(open(f"{d}/{n}/results.json")) for n in ["eval", "eval-cpn", "eval-joined"])
+assert [b["name"] for b in part["benchmarks"]] == ["ParrotBench", "ParrotBenchCPN"]
+assert all(sorted(b["mean_test"]) == ["CPN", "RND"] for b in part["benchmarks"])
+assert joined["config"]["methods_run_apart"] == ["CPN"], joined["config"].get("methods_run_apart")
+for name in ["ExeStack", "ParrotBench", "ParrotBenchCPN"]:
+    f, j = (next(b for b in r["benchmarks"] if b["name"] == name) for r in (full, joined))
+    assert f["mean_test"] == j["mean_test"] and f["improvement"] == j["improvement"], name
+    if name != "ExeStack":
+        p = next(b for b in part["benchmarks"] if b["name"] == name)
+        # The same CompNet, data and seeds: the partial run's CPN and RND rows are the full run's.
+        assert p["mean_test"]["CPN"] == f["mean_test"]["CPN"] and p["mean_test"]["RND"] == f["mean_test"]["RND"], name
+assert sorted(joined["colour"]["by_method"]) == ["CPN", "FOMAML", "PTS", "RND"]
+assert "CPN's rows come from a later command" in open(f"{d}/eval-joined/report.md").read()
+print("eval --methods CPN,RND ok: joined by RND, rows equal the full run's")
+PY
+
 step "done"

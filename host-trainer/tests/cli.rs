@@ -70,6 +70,9 @@ fn bad_flags_are_rejected() {
         (&["train", "--train", "t.parquet", "--val", "v.parquet", "--weight-penalty", "inf"][..], "weight-penalty"),
         (&["eval", "--train", "t.parquet", "--recycle", "nan"][..], "--recycle NaN must be"),
         (&["eval", "--train", "t.parquet", "--twins", "--recycle", "0"][..], "it needs --recycle above 0"),
+        (&["eval", "--methods", "CPN,PTS"][..], "--methods must include RND"),
+        (&["eval", "--methods", "cpn,maml,rnd"][..], "unknown method \"maml\""),
+        (&["eval", "--methods", "CPN,PTS,RND"][..], "give training programs for PTS and FOMAML"),
     ] {
         let (ok, err) = compnet(args, dir.path());
         assert!(!ok, "{args:?} succeeded");

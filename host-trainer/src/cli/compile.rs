@@ -192,7 +192,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     // A function outside the covering shape cannot be compiled; with --finetune it is trained
     // from a random start of the same hidden layers instead, so every admitted function works.
     let compiled = if covering.covers(n_in, n_out) || a.finetune == 0 {
-        compile(&net, &Vocabulary::default(), &source, meta, &domains, n_out, &device)?
+        compile(&net, &Vocabulary::default(), &source, &signature, meta, &domains, &device)?
     } else {
         eprintln!(
             "warning: {} has {n_in} inputs and {n_out} outputs, outside the CompNet's covering shape {:?}: \
@@ -203,7 +203,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         let own = CoveringShape { n_in, n_out, ..covering.clone() };
         let params = own.random_params(a.seed);
         let surrogate = own.surrogate(&params, meta, &domains, n_out)?;
-        Compiled { surrogate, params, tokens: 0, truncated: false }
+        Compiled { surrogate, stretched: params.clone(), params, tokens: 0, truncated: false }
     };
     let generated = covering.covers(n_in, n_out);
     let stem = file_stem(&a.function);
@@ -250,13 +250,14 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
             ..FitConfig::default()
         };
         let t = Instant::now();
-        // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, the same
-        // with its dormant units recycled; the lower validation MSE is kept.
+        // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, its output
+        // stretched onto the domain with the dormant units recycled; the lower validation MSE is
+        // kept.
         let mut starts = vec![("compiled", surrogate.clone())];
         if generated && a.recycle > 0.0 {
             let (mut x, mut y) = (Vec::new(), Vec::new());
             covering.push_pairs(&pairs, 0..pairs.len(), &domains, &mut x, &mut y);
-            let mut params = compiled.params.clone();
+            let mut params = compiled.stretched.clone();
             recycle_dormant(&covering, &mut params, &x, a.recycle as f32, a.seed)?;
             starts.push(("recycled", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
         }

@@ -9,6 +9,7 @@ use clap::Args;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::images::ImageSet;
 use compnet_datasets::parrot;
+use compnet_datasets::signature::Signature;
 use compnet_datasets::store::{self, ProgramRecord};
 use compnet_runtime::{Metadata, Precision, SurrogateView};
 use indicatif::ProgressBar;
@@ -18,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::compile::{first_covering, load_compnets};
 use crate::compnet::CoveringShape;
+use crate::compnet::covering::training_frame;
 use crate::eval::baselines::{
     BASELINE_PAIRS, BaselineConfig, FOMAML_STEPS, PTS_STEPS, baseline_programs, fomaml, pretrain_shared,
 };
@@ -93,6 +95,11 @@ pub(super) struct EvalArgs {
     /// random draws.
     #[arg(long)]
     twins: bool,
+    /// The methods run (RND always: the improvements are over it). Without PTS and FOMAML no
+    /// `--train` is needed; `--report-from` puts such a run's rows in place of another run's
+    /// with the same data, when their RND rows agree.
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["CPN".to_owned(), "FOMAML".into(), "PTS".into(), "RND".into()])]
+    methods: Vec<String>,
     /// Output folder.
     #[arg(long, default_value = "runs/eval")]
     out: PathBuf,
@@ -202,7 +209,12 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
     ensure!(!a.twins || a.recycle > 0.0, "--twins gives every method CPN's two starts: it needs --recycle above 0");
-    ensure!(!a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
+    // In report order, whatever the order given.
+    let given = a.methods.iter().map(|m| Method::parse(m)).collect::<anyhow::Result<Vec<_>>>()?;
+    let methods: Vec<Method> = Method::ALL.into_iter().filter(|m| given.contains(m)).collect();
+    ensure!(methods.contains(&Method::Rnd), "--methods must include RND: every improvement is over it");
+    let baselines = methods.iter().any(|m| matches!(m, Method::Pts | Method::Fomaml));
+    ensure!(!baselines || !a.train.is_empty(), "give training programs for PTS and FOMAML with --train FILE");
 
     // (name, programs, programs left out with why)
     let mut benchmarks: Vec<(&str, Vec<BenchProgram>, LeftOut)> = Vec::new();
@@ -226,6 +238,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 name: tr.name.clone(),
                 tokens,
                 domain: tr.domain.clone(),
+                frame: tr.domain.clone(),
                 train: tr.pairs,
                 test,
             });
@@ -285,10 +298,13 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         };
         idx.truncate(keep);
         let source = split.map_or(program.source, |s| s.source);
+        let declared = split.map_or(program.signature, |s| s.signature);
+        let signature = Signature::parse(declared).with_context(|| format!("{name}'s signature parses"))?;
         programs.push(BenchProgram {
             name: name.clone(),
             tokens: encode(&vocabulary, source, max_tokens).with_context(|| format!("{name}'s source lexes"))?,
             domain: program.domain.to_vec(),
+            frame: training_frame(&signature),
             train: data.train.select(&idx),
             test: data.test.select(&evenly(data.test.len(), a.test_pairs)),
         });
@@ -321,14 +337,22 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let programs: Vec<BenchProgram> = places.iter().map(|&i| all[i].clone()).collect();
         eprintln!("{}: covering {:?}, {} programs", family.path.display(), family.covering.widths(), programs.len());
         // PTS and FOMAML learn from the training programs' I/O alone, in this covering shape.
-        let train_set = baseline_programs(&a.train, &family.covering, &vocabulary, BASELINE_PAIRS)?;
-        eprintln!("baseline training programs: {}", train_set.describe());
-        let bar = ProgressBar::new(0);
-        let pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;
-        let fomaml_init = fomaml(&family.covering, &train_set, &maml_config, &device, &bar)?;
-        bar.finish_and_clear();
+        let (mut pts, mut fomaml_init) = (Vec::new(), Vec::new());
+        if baselines {
+            let train_set = baseline_programs(&a.train, &family.covering, &vocabulary, BASELINE_PAIRS)?;
+            eprintln!("baseline training programs: {}", train_set.describe());
+            let bar = ProgressBar::new(0);
+            if methods.contains(&Method::Pts) {
+                pts = pretrain_shared(&family.covering, &train_set, &pts_config, &device, &bar)?;
+            }
+            if methods.contains(&Method::Fomaml) {
+                fomaml_init = fomaml(&family.covering, &train_set, &maml_config, &device, &bar)?;
+            }
+            bar.finish_and_clear();
+        }
         let n_params = family.covering.n_params();
-        let cpn = Inits::generate_cpn(&family.net, &programs, &device)?;
+        let stretched = Inits::generate_cpn(&family.net, &programs, &device)?;
+        let cpn = Inits::reframed(&family.covering, &stretched, &programs);
         for (s, &size) in a.sizes.iter().enumerate() {
             // Programs of one benchmark and of like training sizes at this data size finetune in
             // one batch: fft's 26,214 training pairs are not padded to sobel's 209,715.
@@ -340,6 +364,10 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
                 let inits = Inits {
                     cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
+                    cpn_stretched: batch
+                        .iter()
+                        .flat_map(|&i| stretched[i * n_params..(i + 1) * n_params].iter().copied())
+                        .collect(),
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
                     cpn_recycle: a.recycle as f32,
@@ -349,7 +377,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     &batch_programs,
                     &family.covering,
                     &inits,
-                    &Method::ALL,
+                    &methods,
                     size,
                     trials,
                     &finetune_config,
@@ -357,10 +385,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     &device,
                 )?;
                 eprintln!(
-                    "{:>7}: {} programs of up to {} training pairs × {trials} trials × 4 methods in {:.1} s{}",
+                    "{:>7}: {} programs of up to {} training pairs × {trials} trials × {} methods in {:.1} s{}",
                     format!("{} %", size * 100.0),
                     batch_programs.len(),
                     batch.iter().map(|&i| bench_and_pairs[i].1).max().unwrap_or(0),
+                    methods.len(),
                     t.elapsed().as_secs_f64(),
                     if size > 0.0 && a.recycle > 0.0 { second_starts_kept(&sized, a.twins) } else { String::new() }
                 );
@@ -370,7 +399,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     // One run per (size, method) over every program.
     let runs: Vec<Run> = (0..a.sizes.len())
-        .flat_map(|s| Method::ALL.map(|m| (s, m)))
+        .flat_map(|s| methods.iter().map(move |&m| (s, m)))
         .map(|(s, m)| {
             let mine: Vec<(&[usize], Run)> = parts
                 .iter()
@@ -409,6 +438,9 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             "exestack_programs": n_exestack,
             "finetune": finetune_config,
             "cpn_recycle": a.recycle,
+            // CPN's second start recycles CompNet's output stretched onto the domain (before
+            // 2026-12-03 its compiled start, which then was that same reading).
+            "cpn_second_start": "stretched",
             "twins": a.twins,
             "pts": pts_config,
             "fomaml": maml_config,
@@ -454,7 +486,7 @@ fn summarize(
     let largest = sizes.iter().copied().fold(0.0, f64::max);
     let targets: Vec<f64> =
         get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
-    for m in Method::ALL {
+    for m in Method::ALL.into_iter().filter(|&m| runs.iter().any(|r| r.method == m)) {
         mean_test.insert(m.name().to_owned(), sizes.iter().map(|&s| get(m, s).mean_test()).collect());
         epochs.insert(
             m.name().to_owned(),
@@ -496,7 +528,7 @@ fn colour_quantization(
         .collect();
     let mut by_method = BTreeMap::new();
     let mut strip = Vec::new();
-    for m in Method::ALL {
+    for m in Method::ALL.into_iter().filter(|&m| runs.iter().any(|r| r.method == m)) {
         let mut rows = Vec::new();
         for r in runs.iter().filter(|r| r.method == m) {
             let (mut mses, mut ssims) = (Vec::new(), Vec::new());

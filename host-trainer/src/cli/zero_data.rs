@@ -6,10 +6,12 @@ use anyhow::{Context, ensure};
 use clap::Args;
 use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::parrot;
+use compnet_datasets::signature::Signature;
 use compnet_datasets::store::ProgramRecord;
 
 use super::compile::{first_covering, load_compnets};
 use crate::artifacts;
+use crate::compnet::covering::training_frame;
 use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::compnet::zero_data::{self, ZeroDataRow};
 
@@ -98,7 +100,9 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
                 function: program.function.into(),
                 source: program.source.into(),
                 signature: program.signature.into(),
-                domain: program.domain.to_vec(),
+                // The inputs as CompNet was trained to read them (`training_frame`), which is
+                // what `compile` moves a surrogate to the program's own domain for.
+                domain: training_frame(&Signature::parse(program.signature)?),
                 split: "test".into(),
                 pairs: data.test.select(&picked),
             };

@@ -7,6 +7,8 @@
 
 use anyhow::ensure;
 use compnet_datasets::IoPairs;
+use compnet_datasets::exestack::pipeline::{BuildConfig, input_domain};
+use compnet_datasets::signature::Signature;
 use compnet_runtime::{Activation, Affine, Layer, Metadata, Surrogate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -133,6 +135,29 @@ impl CoveringShape {
         }
     }
 
+    /// Rewrites the first layer of `params` so that, reading inputs normalised from the domain
+    /// `to`, it computes what `params` computes reading them normalised from `from`: the same raw
+    /// input gives the same output. A CompNet writes a surrogate for the frame it was trained in
+    /// (each input normalised from the harness's domain of its type, [−1, 1] for floating point:
+    /// [`training_frame`]), not for the domain a user gives (kmeans on [0, 1]); the parameters are
+    /// moved to that domain's frame by this before anything reads them there. Padded inputs (zero
+    /// in both frames) are left alone.
+    pub fn reframe(&self, params: &mut [f32], from: &[(f32, f32)], to: &[(f32, f32)]) {
+        assert_eq!(from.len(), to.len(), "reframing between domains of different input counts");
+        let first = self.layers()[0];
+        let (f, t) = (domain_norm(from), domain_norm(to));
+        for i in 0..from.len() {
+            // z_from = a·z_to + b, from z = scale·x + offset in each frame.
+            let a = f.scale[i] / t.scale[i];
+            let b = f.offset[i] - a * t.offset[i];
+            for o in 0..first.n_out {
+                let w = params[first.weights + i * first.n_out + o];
+                params[first.biases + o] += w * b;
+                params[first.weights + i * first.n_out + o] = w * a;
+            }
+        }
+    }
+
     /// `n_out` loss weights for a program with `real` outputs: 1 on them, 0 on the padding.
     pub fn output_mask(&self, real: usize) -> impl Iterator<Item = f32> {
         (0..self.n_out).map(move |o| if o < real { 1.0 } else { 0.0 })
@@ -197,6 +222,13 @@ pub fn uniform_with_std(rng: &mut impl Rng, std: f32) -> f32 {
     rng.random_range(-1.0..1.0) * std * 3f32.sqrt()
 }
 
+/// The domain each input of `signature` had in the data CompNets train on: the ExeStack
+/// harness's sampling domain of its type ([−1, 1] for floating point, the sampled integers for
+/// integer types). A compiled surrogate is written for inputs normalised from this frame.
+pub fn training_frame(signature: &Signature) -> Vec<(f32, f32)> {
+    input_domain(signature, &BuildConfig::default())
+}
+
 /// The affine map taking each input's domain `(lo, hi)` onto [−1, 1].
 pub fn domain_norm(domain: &[(f32, f32)]) -> Affine {
     let (scale, offset) = domain
@@ -239,6 +271,42 @@ mod tests {
                 assert!((y[o] as f64 - h[o]).abs() < 1e-5, "output {o}: {} vs {}", y[o], h[o]);
             }
         }
+    }
+
+    /// A reframed surrogate reading inputs normalised from the new domain computes, for every raw
+    /// input, what the original computes reading them normalised from the old one; the padded
+    /// input's weights are untouched.
+    #[test]
+    fn reframing_keeps_the_function_of_raw_inputs() {
+        let shape = CoveringShape { n_in: 3, hidden: vec![4, 3], n_out: 2, activation: "sigmoid".into() };
+        let params: Vec<f32> = (0..shape.n_params()).map(|k| ((k * 29 % 17) as f32 - 8.0) / 6.0).collect();
+        let (from, to) = ([(-1.0f32, 1.0), (-16.0, 16.0)], [(0.0f32, 0.5), (0.0, 255.0)]);
+        let mut moved = params.clone();
+        shape.reframe(&mut moved, &from, &to);
+        assert_ne!(moved, params);
+        let first = shape.layers()[0];
+        let padded = first.weights + 2 * first.n_out..first.weights + 3 * first.n_out;
+        assert_eq!(moved[padded.clone()], params[padded]);
+        assert_eq!(moved[first.biases + first.n_out..], params[first.biases + first.n_out..]);
+        let before = shape.surrogate(&params, Metadata::named("t"), &from, 2).unwrap();
+        let after = shape.surrogate(&moved, Metadata::named("t"), &to, 2).unwrap();
+        for x in [[0.0f32, 0.0], [0.1, 7.0], [0.45, 200.0], [0.25, 128.0]] {
+            let (a, b) = (before.eval_batch(&x).unwrap(), after.eval_batch(&x).unwrap());
+            for o in 0..2 {
+                assert!((a[o] - b[o]).abs() < 1e-5, "x {x:?}, output {o}: {} vs {}", a[o], b[o]);
+            }
+        }
+        // Into the frame it came from, nothing moves.
+        let mut same = params.clone();
+        shape.reframe(&mut same, &from, &from);
+        assert!(same.iter().zip(&params).all(|(a, b)| (a - b).abs() < 1e-6));
+    }
+
+    /// The frame is the harness's sampling domain of each input's type.
+    #[test]
+    fn training_frame_follows_the_input_types() {
+        let s = Signature::parse("double f(float x, int n, unsigned k, double *out)").unwrap();
+        assert_eq!(training_frame(&s), vec![(-1.0, 1.0), (-16.0, 16.0), (0.0, 16.0)]);
     }
 
     #[test]

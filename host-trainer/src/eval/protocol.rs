@@ -32,6 +32,14 @@ impl Method {
     /// All four, in report order.
     pub const ALL: [Method; 4] = [Method::Cpn, Method::Fomaml, Method::Pts, Method::Rnd];
 
+    /// The method a table's name (any case) stands for.
+    pub fn parse(name: &str) -> anyhow::Result<Method> {
+        Method::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(name)).with_context(|| {
+            let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown method {name:?}: the methods are {}", names.join(", "))
+        })
+    }
+
     /// The name used in tables.
     pub fn name(self) -> &'static str {
         match self {
@@ -50,8 +58,13 @@ pub struct BenchProgram {
     pub name: String,
     /// `[CLS]` and the encoded source, at most the CompNet's length.
     pub tokens: Vec<u32>,
-    /// Input domain, one `(lo, hi)` per input.
+    /// Input domain, one `(lo, hi)` per input: every method's surrogate reads its inputs
+    /// normalised from it.
     pub domain: Vec<(f32, f32)>,
+    /// The domain CompNet was trained to read each input from (`compnet::covering::training_frame`
+    /// of the signature; ExeStack's programs: their domain): CPN's start is moved from it to
+    /// `domain`.
+    pub frame: Vec<(f32, f32)>,
     /// The program's training pairs (100 % of its training I/O).
     pub train: IoPairs,
     /// Its test pairs.
@@ -61,8 +74,15 @@ pub struct BenchProgram {
 /// The initial parameters each method gives each program.
 #[derive(Debug, Clone)]
 pub struct Inits {
-    /// CPN: `[programs, n_params]`.
+    /// CPN: `[programs, n_params]`, each in its domain's frame (what `compnet compile` writes).
     pub cpn: Vec<f32>,
+    /// CompNet's parameters as it writes them, read with its training frame stretched onto the
+    /// program's domain (`[programs, n_params]`; empty: `cpn`). CPN's second start recycles these:
+    /// where the frame is a box around the domain (kmeans' [0, 1] in [−1, 1]), `cpn` is the
+    /// compiled function on that corner of the box, and this is its whole shape fitted to the
+    /// domain, which finetuned better for kmeans' and sobel's distances and fft's sine
+    /// (docs/compnet.md, "The frame"); where they are the same box, the two are equal.
+    pub cpn_stretched: Vec<f32>,
     /// PTS: `[n_params]`.
     pub pts: Vec<f32>,
     /// FOMAML: `[n_params]`.
@@ -78,7 +98,7 @@ pub struct Inits {
 }
 
 impl Inits {
-    /// CompNet's parameters for every program.
+    /// CompNet's parameters for every program, as it writes them (in each program's `frame`).
     pub fn generate_cpn(net: &CompNet, programs: &[BenchProgram], device: &Device) -> anyhow::Result<Vec<f32>> {
         let seqs: Vec<&[u32]> = programs.iter().map(|p| p.tokens.as_slice()).collect();
         let mut out = Vec::new();
@@ -89,6 +109,15 @@ impl Inits {
             );
         }
         Ok(out)
+    }
+
+    /// `generate_cpn`'s parameters moved from each program's frame to its domain's.
+    pub fn reframed(covering: &CoveringShape, raw: &[f32], programs: &[BenchProgram]) -> Vec<f32> {
+        let mut out = raw.to_vec();
+        for (params, p) in out.chunks_mut(covering.n_params()).zip(programs) {
+            covering.reframe(params, &p.frame, &p.domain);
+        }
+        out
     }
 
     /// The start of `program` (its place in these inits) in `trial`; `id` seeds RND.
@@ -205,8 +234,9 @@ pub fn program_id(name: &str) -> u64 {
 /// are seeded by `seed` and its name ([`program_id`]).
 ///
 /// With [`Inits::cpn_recycle`], CPN finetunes two starts per trial, the compiled surrogate and
-/// the same with its dormant units recycled, and each trial keeps the one whose best validation
-/// loss is lower (validation pairs only: the test pairs never choose). The compiled start's
+/// CompNet's output stretched onto the domain ([`Inits::cpn_stretched`]) with its dormant units
+/// recycled, and each trial keeps the one whose best validation loss is lower (validation pairs
+/// only: the test pairs never choose). The compiled start's
 /// few live units finetune well where they suffice (kmeans: 5.2× RND at 100 %) and stall where
 /// they do not (fft_sin); the recycled start has the capacity and the compiled function.
 /// With [`Inits::twins`] every method gets a second start the same way (RND a second draw, the
@@ -250,7 +280,12 @@ pub fn run(
                     // The draw of trial `t + trials`, which no trial draws first.
                     (true, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
                     (true, _) => {
-                        let mut start = inits.params(method, covering, (p, id), t, seed);
+                        let n = covering.n_params();
+                        let mut start = if method == Method::Cpn && !inits.cpn_stretched.is_empty() {
+                            inits.cpn_stretched[p * n..(p + 1) * n].to_vec()
+                        } else {
+                            inits.params(method, covering, (p, id), t, seed)
+                        };
                         let inputs = &train.last().expect("pushed above").0;
                         recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
                             .with_context(|| format!("recycling {}'s dormant units", program.name))?;
@@ -375,8 +410,14 @@ mod tests {
         let n = covering.n_params();
         let cpn_a = vec![0.1; n];
         let cpn_b = covering.random_params(9);
-        let inits =
-            |cpn: Vec<f32>| Inits { cpn, pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: 0.0, twins: false };
+        let inits = |cpn: Vec<f32>| Inits {
+            cpn,
+            cpn_stretched: Vec::new(),
+            pts: vec![0.0; n],
+            fomaml: vec![0.05; n],
+            cpn_recycle: 0.0,
+            twins: false,
+        };
         let config = FinetuneConfig { epochs: 20, learning_rate: 0.01, record_every: 10 };
         let device = Device::flex();
         let methods = [Method::Cpn, Method::Rnd];
@@ -415,6 +456,7 @@ mod tests {
             name: name.into(),
             tokens: vec![1],
             domain: vec![(-1.0, 1.0); 2],
+            frame: vec![(-1.0, 1.0); 2],
             train: pairs.select(&(0..n - n_test).collect::<Vec<_>>()),
             test: pairs.select(&(n - n_test..n).collect::<Vec<_>>()),
         }
@@ -459,8 +501,14 @@ mod tests {
         // A compiled-looking start: one live unit per layer, the rest parked.
         let cpn = parked_start(&covering, 5);
         let n = covering.n_params();
-        let inits =
-            |r: f32| Inits { cpn: cpn.clone(), pts: vec![0.0; n], fomaml: vec![0.05; n], cpn_recycle: r, twins: false };
+        let inits = |r: f32| Inits {
+            cpn: cpn.clone(),
+            cpn_stretched: Vec::new(),
+            pts: vec![0.0; n],
+            fomaml: vec![0.05; n],
+            cpn_recycle: r,
+            twins: false,
+        };
         let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
         let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
         let go = |size: f64, r: f32| {
@@ -476,6 +524,48 @@ mod tests {
         assert_eq!(none[0].test, go(0.0, 0.0).unwrap()[0].test);
     }
 
+    /// CPN's second start recycles `cpn_stretched` where it is given, whatever the first start:
+    /// a trial that kept its second start has the loss of the run whose first start is the
+    /// stretched one too; an empty `cpn_stretched` is `cpn` itself.
+    #[test]
+    fn cpn_second_start_recycles_the_stretched_reading() {
+        let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
+        let program = toy_program("bump.c:f", 300, 40, |a, b| (3.0 * a).sin() * b);
+        let (compiled, stretched) = (parked_start(&covering, 5), parked_start(&covering, 9));
+        let n = covering.n_params();
+        let inits = |cpn: &[f32], cpn_stretched: &[f32]| Inits {
+            cpn: cpn.to_vec(),
+            cpn_stretched: cpn_stretched.to_vec(),
+            pts: vec![0.0; n],
+            fomaml: vec![0.05; n],
+            cpn_recycle: 0.1,
+            twins: false,
+        };
+        let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
+        let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
+        let go = |i: Inits| run(std::slice::from_ref(&program), &covering, &i, &methods, 0.5, 6, &config, 3, &device);
+        let mixed = go(inits(&compiled, &stretched)).unwrap();
+        let both = go(inits(&stretched, &stretched)).unwrap();
+        let (m, b) = (&mixed[0], &both[0]);
+        let mut compared = 0;
+        for t in 0..6 {
+            if m.second_start[0][t] && b.second_start[0][t] {
+                assert_eq!(m.test[0][t], b.test[0][t], "trial {t}: the same recycled start");
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 0,
+            "some trial keeps the second start in both runs: {:?} {:?}",
+            m.second_start,
+            b.second_start
+        );
+        // The two starts differ: some trial's loss differs between the runs.
+        assert_ne!(m.test, b.test);
+        // Empty: the compiled start is recycled, as with it given.
+        assert_eq!(go(inits(&compiled, &[])).unwrap()[0].test, go(inits(&compiled, &compiled)).unwrap()[0].test);
+    }
+
     /// With twins every method gets a second start: CPN's rows are those of the run without
     /// twins, and a trial of FOMAML or RND that kept its first start has exactly the one-start
     /// loss; RND's second draw and FOMAML's recycled start each win some trial.
@@ -488,6 +578,7 @@ mod tests {
         let n = covering.n_params();
         let inits = |twins: bool| Inits {
             cpn: covering.random_params(2),
+            cpn_stretched: Vec::new(),
             pts: vec![0.0; n],
             fomaml: parked.clone(),
             cpn_recycle: 0.1,

@@ -161,13 +161,74 @@ impl BenchmarkResult {
         Ok(())
     }
 
+    /// Takes the rows of the methods `other` ran, a run of the same programs at the same sizes
+    /// with fewer methods (`compnet eval --methods CPN,RND`, e.g. a new CompNet against the
+    /// baselines of an earlier run), in place of this run's. Both runs must share RND's rows bit
+    /// for bit: the same data, seeds and protocol.
+    pub fn join_methods(&mut self, other: BenchmarkResult) -> anyhow::Result<Vec<String>> {
+        let name = &self.name;
+        let order: Vec<usize> = self
+            .programs
+            .iter()
+            .map(|p| other.programs.iter().position(|q| q == p))
+            .collect::<Option<_>>()
+            .filter(|_| other.programs.len() == self.programs.len() && other.sizes == self.sizes)
+            .with_context(|| format!("{name}: joining methods needs the same programs and data sizes in both runs"))?;
+        let rnd = Method::Rnd.name();
+        let reordered = |rows: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+            rows.iter().map(|row| order.iter().map(|&j| row[j]).collect()).collect()
+        };
+        let (mine, theirs) = (self.mean_test.get(rnd), other.mean_test.get(rnd));
+        let same_rnd = match (mine, theirs) {
+            (Some(m), Some(t)) => {
+                let t = reordered(t);
+                m.iter().flatten().zip(t.iter().flatten()).all(|(a, b)| a.to_bits() == b.to_bits())
+                    && self.epochs_to_target.get(rnd)
+                        == other.epochs_to_target.get(rnd).map(|e| order.iter().map(|&j| e[j]).collect()).as_ref()
+            }
+            _ => false,
+        };
+        anyhow::ensure!(
+            same_rnd,
+            "{name}: the runs' RND rows differ, so they did not finetune on the same data with the same seeds \
+             and protocol: their methods cannot be compared in one table"
+        );
+        let mut taken = Vec::new();
+        for (method, rows) in &other.mean_test {
+            if method != rnd {
+                self.mean_test.insert(method.clone(), reordered(rows));
+                let epochs = &other.epochs_to_target[method];
+                self.epochs_to_target.insert(method.clone(), order.iter().map(|&j| epochs[j]).collect());
+                taken.push(method.clone());
+            }
+        }
+        self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
+        Ok(taken)
+    }
+
+    /// Whether `other` ran these programs at these sizes with fewer methods, RND among them.
+    fn fewer_methods_of_this_run(&self, other: &BenchmarkResult) -> bool {
+        let (mut mine, mut theirs): (Vec<&String>, Vec<&String>) =
+            (self.programs.iter().collect(), other.programs.iter().collect());
+        mine.sort();
+        theirs.sort();
+        self.name == other.name
+            && mine == theirs
+            && self.sizes == other.sizes
+            && other.mean_test.len() < self.mean_test.len()
+            && other.mean_test.keys().all(|m| self.mean_test.contains_key(m))
+    }
+
     /// Whether `other` holds the same programs (in any order) at none of these sizes.
     fn other_sizes_of_these_programs(&self, other: &BenchmarkResult) -> bool {
         let mut mine: Vec<&String> = self.programs.iter().collect();
         let mut theirs: Vec<&String> = other.programs.iter().collect();
         mine.sort();
         theirs.sort();
-        self.name == other.name && mine == theirs && other.sizes.iter().all(|s| !self.sizes.contains(s))
+        self.name == other.name
+            && mine == theirs
+            && other.sizes.iter().all(|s| !self.sizes.contains(s))
+            && self.mean_test.keys().eq(other.mean_test.keys())
     }
 }
 
@@ -215,6 +276,27 @@ pub struct ColourResult {
     pub by_method: BTreeMap<String, Vec<(f64, f64, f64)>>,
 }
 
+impl ColourResult {
+    /// Takes the rows of the methods `part` ran (a run with fewer methods, RND among them, whose
+    /// RND rows must equal these bit for bit) in place of these.
+    fn take_methods(&mut self, part: &ColourResult) -> anyhow::Result<()> {
+        let rnd = Method::Rnd.name();
+        let bits = |rows: Option<&Vec<(f64, f64, f64)>>| {
+            rows.map(|r| r.iter().flat_map(|&(a, b, c)| [a.to_bits(), b.to_bits(), c.to_bits()]).collect::<Vec<_>>())
+        };
+        anyhow::ensure!(
+            self.images == part.images
+                && bits(self.by_method.get(rnd)).is_some()
+                && bits(self.by_method.get(rnd)) == bits(part.by_method.get(rnd)),
+            "colour quantization: the runs' RND rows differ, so their methods cannot be compared in one table"
+        );
+        for (m, rows) in &part.by_method {
+            self.by_method.insert(m.clone(), rows.clone());
+        }
+        Ok(())
+    }
+}
+
 /// Everything `compnet eval` measured.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EvalReport {
@@ -233,15 +315,23 @@ pub struct EvalReport {
 }
 
 /// Runs over disjoint benchmarks (run side by side, e.g. one with `--no-parrot` and one without
-/// `--exestack`), other programs of one benchmark, or the same programs at other data sizes, as
-/// one report: benchmarks in the given order, the colour application from the run that has it,
-/// the CompNets' program lists joined, the longest wall time.
+/// `--exestack`), other programs of one benchmark, the same programs at other data sizes, or the
+/// same programs and sizes with fewer methods (`--methods`; their rows replace the others' where
+/// RND's agree), as one report: benchmarks in the given order, the colour application from the
+/// run that has it, the CompNets' program lists joined, the longest wall time. Joined in that
+/// order: sizes, then programs, then methods (so a run of fewer methods may come in parts).
 pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     anyhow::ensure!(!reports.is_empty(), "no results to report");
     let mut merged = reports.remove(0);
     merged.command = shown_command(&merged.command);
     // Runs of the same programs at other sizes join first, then runs of other programs.
     let mut pieces: Vec<BenchmarkResult> = Vec::new();
+    // The settings of the run with the fewest methods (whose rows replace others').
+    let fewest_methods_config = std::iter::once(&merged)
+        .chain(&reports)
+        .min_by_key(|r| r.benchmarks.first().map_or(usize::MAX, |b| b.mean_test.len()))
+        .map(|r| r.config.clone())
+        .unwrap_or_default();
     // The colour application is per size: its run must have had them all.
     let colour_sizes = std::iter::once(&merged)
         .chain(&reports)
@@ -257,7 +347,32 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
             None => pieces.push(b),
         }
     }
+    // Then runs of other programs with the same methods.
+    let mut joined: Vec<BenchmarkResult> = Vec::new();
     for b in pieces {
+        match joined.iter_mut().find(|m| m.name == b.name && m.mean_test.keys().eq(b.mean_test.keys())) {
+            Some(m) => m.join(b)?,
+            None => joined.push(b),
+        }
+    }
+    // Then a run of fewer methods puts its rows in place of those of the run it shares RND with.
+    let mut apart: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < joined.len() {
+        match (0..joined.len()).find(|&j| j != k && joined[j].fewer_methods_of_this_run(&joined[k])) {
+            Some(j) => {
+                let partial = joined.remove(k);
+                let j = if j > k { j - 1 } else { j };
+                for m in joined[j].join_methods(partial)? {
+                    if !apart.contains(&m) {
+                        apart.push(m);
+                    }
+                }
+            }
+            None => k += 1,
+        }
+    }
+    for b in joined {
         match merged.benchmarks.iter_mut().find(|m| m.name == b.name) {
             Some(m) => m.join(b)?,
             None => merged.benchmarks.push(b),
@@ -271,8 +386,33 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     if let Some(c) = colour_sizes.filter(|c| *c != sizes) {
         anyhow::bail!("the colour application ran at {c:?} only: run kmeans at every data size in one command");
     }
+    // The colour application: the run with the most methods, with the rows of a run of fewer.
+    let mut colours: Vec<ColourResult> =
+        std::iter::once(&mut merged).chain(reports.iter_mut()).filter_map(|r| r.colour.take()).collect();
+    colours.sort_by_key(|c| std::cmp::Reverse(c.by_method.len()));
+    merged.colour = colours.first().cloned();
+    if let Some(full) = &mut merged.colour {
+        let most = full.by_method.len();
+        for part in colours.iter().skip(1).filter(|c| c.by_method.len() < most) {
+            full.take_methods(part)?;
+        }
+    }
+    if !apart.is_empty() {
+        merged.config["methods_run_apart"] = serde_json::json!(apart);
+    }
+    // How CPN's second start was made, from the run whose CPN rows are reported.
+    if apart.iter().any(|m| m == Method::Cpn.name()) {
+        let key = "cpn_second_start";
+        match fewest_methods_config.get(key).cloned() {
+            Some(v) => merged.config[key] = v,
+            None => {
+                if let Some(c) = merged.config.as_object_mut() {
+                    c.remove(key);
+                }
+            }
+        }
+    }
     for r in reports {
-        merged.colour = merged.colour.or(r.colour);
         merged.command = format!("{} & {}", merged.command, shown_command(&r.command));
         merged.quick |= r.quick;
         merged.seconds = merged.seconds.max(r.seconds);
@@ -360,15 +500,30 @@ pub fn markdown(r: &EvalReport) -> String {
         // Rounded: a threshold once stored as f32 reads back as 0.10000000149….
         let t = (t * 1e6).round() / 1e6;
         s += &format!(
-            "CPN finetunes two starts per trial, the compiled surrogate and the same with its dormant hidden \
+            "CPN finetunes two starts per trial, the compiled surrogate and {} with its dormant hidden \
              units recycled (contribution below {t} of their layer's mean: fresh incoming weights, zero \
-             outgoing ones), and keeps the one with the lower validation loss.\n\n"
+             outgoing ones), and keeps the one with the lower validation loss.\n\n",
+            if r.config.get("cpn_second_start").and_then(|s| s.as_str()) == Some("stretched") {
+                "CompNet's output read with its training frame stretched onto the program's domain (for \
+                 ParrotBench's boxes inside [−1, 1]; on ExeStack the frame is the domain and this is the \
+                 compiled surrogate itself)"
+            } else {
+                "the same"
+            }
         );
         if r.config.get("twins").and_then(|t| t.as_bool()) == Some(true) {
             s += "Twins, the control for those two starts: every method finetunes two starts per trial and \
                   keeps the one with the lower validation loss, PTS and FOMAML theirs and its recycled version, \
                   RND two random draws. The ratios are over this best-of-two RND.\n\n";
         }
+    }
+    if let Some(apart) = r.config.get("methods_run_apart").and_then(|m| m.as_array()).filter(|m| !m.is_empty()) {
+        let names: Vec<&str> = apart.iter().filter_map(|m| m.as_str()).collect();
+        s += &format!(
+            "{}'s rows come from a later command of the same data, seeds and protocol with fewer methods \
+             (`--methods`), whose RND rows equal the earlier command's bit for bit.\n\n",
+            names.join(" and ")
+        );
     }
     // Several CompNets: each program is compiled (and PTS, FOMAML and RND are run) in the
     // covering shape of the first that covers it.
@@ -425,15 +580,16 @@ pub fn markdown(r: &EvalReport) -> String {
         }
         s += "| data | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
         for (k, &size) in b.sizes.iter().enumerate() {
-            let ours = |m: Method| b.improvement.get(m.name()).map_or(f64::NAN, |v| v[k]);
+            // A method not run (`--methods`) shows as –.
+            let ours = |m: Method| b.improvement.get(m.name()).map(|v| v[k]);
             let p = paper.and_then(|t| paper_row(t, size));
             let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}×"));
             s += &format!(
-                "| {} | {:.2}× | {:.2}× | {:.2}× | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} |\n",
                 size_label(size),
-                ours(Method::Cpn),
-                ours(Method::Fomaml),
-                ours(Method::Pts),
+                pf(ours(Method::Cpn)),
+                pf(ours(Method::Fomaml)),
+                pf(ours(Method::Pts)),
                 pf(p.map(|p| p.0)),
                 pf(p.map(|p| p.1)),
                 pf(p.map(|p| p.2))
@@ -815,6 +971,67 @@ mod tests {
         let mut with_colour = small;
         with_colour.colour = Some(ColourResult { images: Vec::new(), by_method: BTreeMap::new() });
         let e = merge(vec![with_colour, full]).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn a_run_of_fewer_methods_replaces_their_rows_when_rnd_agrees() {
+        // An earlier run of CPN, PTS and RND on sobel and fft; a later run of CPN and RND alone
+        // (the programs listed the other way round), with a better CPN.
+        let run = |programs: &[&str], methods: &[(&str, Vec<Vec<f64>>, usize)]| {
+            let mut r = report("ParrotBench", "compnet eval --parrot x", programs, false);
+            let b = &mut r.benchmarks[0];
+            b.sizes = vec![0.0, 1.0];
+            b.mean_test = methods.iter().map(|(m, v, _)| (m.to_string(), v.clone())).collect();
+            b.improvement = improvements(&b.mean_test).unwrap();
+            b.epochs_to_target =
+                methods.iter().map(|(m, _, e)| (m.to_string(), vec![Some(*e); programs.len()])).collect();
+            let rows = |m: &str| vec![(1.0, 0.5, if m == "CPN" { 0.9 } else { 0.6 }); 2];
+            r.colour = Some(ColourResult {
+                images: vec![("chelsea".into(), 8, 8)],
+                by_method: methods.iter().map(|(m, _, _)| (m.to_string(), rows(m))).collect(),
+            });
+            r
+        };
+        let rnd = vec![vec![4.0, 2.0], vec![0.4, 0.2]];
+        let earlier = run(
+            &["sobel", "fft"],
+            &[
+                ("CPN", vec![vec![2.0, 2.0], vec![0.4, 0.2]], 50),
+                ("PTS", vec![vec![4.0, 1.0], vec![0.2, 0.2]], 40),
+                ("RND", rnd.clone(), 100),
+            ],
+        );
+        let swap = |v: &Vec<Vec<f64>>| v.iter().map(|r| vec![r[1], r[0]]).collect::<Vec<_>>();
+        let later =
+            run(&["fft", "sobel"], &[("CPN", vec![vec![1.0, 1.0], vec![0.1, 0.1]], 20), ("RND", swap(&rnd), 100)]);
+        for files in [vec![earlier.clone(), later.clone()], vec![later.clone(), earlier.clone()]] {
+            let m = merge(files).unwrap();
+            assert_eq!(m.benchmarks.len(), 1);
+            let b = &m.benchmarks[0];
+            let at = |p: &str| b.programs.iter().position(|q| q == p).unwrap();
+            assert_eq!(b.mean_test["CPN"][1][at("sobel")], 0.1);
+            assert_eq!(b.mean_test["CPN"][1][at("fft")], 0.1);
+            assert_eq!(b.mean_test["PTS"][1][at("sobel")], 0.2);
+            // 100 %: sobel 0.4 / 0.1, fft 0.2 / 0.1.
+            assert!((b.improvement["CPN"][1] - 8f64.sqrt()).abs() < 1e-12);
+            assert_eq!(b.epochs_to_target["CPN"], [Some(20); 2]);
+            assert_eq!(b.epochs_to_target["PTS"], [Some(40); 2]);
+            assert_eq!(m.config["methods_run_apart"], json!(["CPN"]));
+            let c = m.colour.as_ref().unwrap();
+            assert_eq!(c.by_method.len(), 3);
+            assert_eq!(c.by_method["CPN"][0].2, 0.9);
+            assert!(markdown(&m).contains("CPN's rows come from a later command"));
+        }
+        // RND differing anywhere (here fft at 0 %) means other data or seeds: refused.
+        let mut other_seed = later.clone();
+        other_seed.benchmarks[0].mean_test.get_mut("RND").unwrap()[0][0] = 2.0000001;
+        let e = merge(vec![earlier.clone(), other_seed]).unwrap_err();
+        assert!(e.to_string().contains("RND rows differ"), "{e}");
+        // So is a colour application whose RND differs.
+        let mut other_colour = later;
+        other_colour.colour.as_mut().unwrap().by_method.get_mut("RND").unwrap()[1].2 = 0.61;
+        let e = merge(vec![earlier, other_colour]).unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
     }
 
