@@ -11,7 +11,10 @@ budget=${BUDGET:-420}
 # CHECKPOINTS: the CompNets, in order (default: the shipped ones; e.g. a sweep's runs on a warm machine).
 ckpts=()
 for c in ${CHECKPOINTS:-host-trainer/checkpoints/default host-trainer/checkpoints/wide}; do ckpts+=(--checkpoint "$c"); done
-# EVAL_FLAGS: more `compnet eval` flags for every part (e.g. --twins).
+# EVAL_FLAGS: more `compnet eval` flags for every part (e.g. --twins). With "--methods CPN,RND"
+# no ExeStack training data is read (.gpu/exestack/ may be empty): `compnet eval --report-from
+# FULL/results.json --report-from PARTS/results.json` puts CPN's new rows beside an earlier full
+# run's baselines, if both runs' RND rows are equal (docs/results/eval-v11-frame/).
 # shellcheck disable=SC2206 # the flags are words
 base=(--device cuda "${ckpts[@]}"
       --train .gpu/exestack/eval-train.parquet --parrot-data .gpu/eval/parrot --cache .gpu/eval/cache ${EVAL_FLAGS:-})
