@@ -486,7 +486,7 @@ fn summarize(
     let largest = sizes.iter().copied().fold(0.0, f64::max);
     let targets: Vec<f64> =
         get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
-    for m in Method::ALL.into_iter().filter(|&m| runs.iter().any(|r| r.method == m)) {
+    for m in Run::methods(runs) {
         mean_test.insert(m.name().to_owned(), sizes.iter().map(|&s| get(m, s).mean_test()).collect());
         epochs.insert(
             m.name().to_owned(),
@@ -528,7 +528,7 @@ fn colour_quantization(
         .collect();
     let mut by_method = BTreeMap::new();
     let mut strip = Vec::new();
-    for m in Method::ALL.into_iter().filter(|&m| runs.iter().any(|r| r.method == m)) {
+    for m in Run::methods(runs) {
         let mut rows = Vec::new();
         for r in runs.iter().filter(|r| r.method == m) {
             let (mut mses, mut ssims) = (Vec::new(), Vec::new());

@@ -102,7 +102,9 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
                 signature: program.signature.into(),
                 // The inputs as CompNet was trained to read them (`training_frame`), which is
                 // what `compile` moves a surrogate to the program's own domain for.
-                domain: training_frame(&Signature::parse(program.signature)?),
+                domain: training_frame(
+                    &Signature::parse(program.signature).with_context(|| format!("{}'s signature", program.name))?,
+                ),
                 split: "test".into(),
                 pairs: data.test.select(&picked),
             };

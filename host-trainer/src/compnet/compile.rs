@@ -6,7 +6,6 @@ use compnet_datasets::signature::Signature;
 use compnet_runtime::{Metadata, Surrogate};
 
 use super::covering::training_frame;
-
 use super::network::{CompNet, TokenBatch};
 
 /// A compiled function.

@@ -159,6 +159,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The methods that have runs among `runs`, in report order.
+    pub fn methods(runs: &[Run]) -> Vec<Method> {
+        Method::ALL.into_iter().filter(|&m| runs.iter().any(|r| r.method == m)).collect()
+    }
+
     /// The same run restricted to the programs in `span`.
     pub fn programs(&self, span: std::ops::Range<usize>) -> Run {
         Run {
