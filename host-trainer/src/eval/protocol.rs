@@ -415,14 +415,7 @@ mod tests {
         let n = covering.n_params();
         let cpn_a = vec![0.1; n];
         let cpn_b = covering.random_params(9);
-        let inits = |cpn: Vec<f32>| Inits {
-            cpn,
-            cpn_stretched: Vec::new(),
-            pts: vec![0.0; n],
-            fomaml: vec![0.05; n],
-            cpn_recycle: 0.0,
-            twins: false,
-        };
+        let inits = |cpn: Vec<f32>| toy_inits(cpn, vec![0.05; n], 0.0);
         let config = FinetuneConfig { epochs: 20, learning_rate: 0.01, record_every: 10 };
         let device = Device::flex();
         let methods = [Method::Cpn, Method::Rnd];
@@ -496,6 +489,12 @@ mod tests {
         params
     }
 
+    /// The tests' starts: CPN's and FOMAML's as given, PTS all zeros, no stretched reading, no twins.
+    fn toy_inits(cpn: Vec<f32>, fomaml: Vec<f32>, cpn_recycle: f32) -> Inits {
+        let n = cpn.len();
+        Inits { cpn, cpn_stretched: Vec::new(), pts: vec![0.0; n], fomaml, cpn_recycle, twins: false }
+    }
+
     /// With recycling, CPN's rows finetune two starts and each trial keeps one: a trial that
     /// kept the compiled start has exactly the plain run's loss, and the other methods' rows are
     /// untouched by the extra block. At 0 % nothing is recycled.
@@ -506,14 +505,7 @@ mod tests {
         // A compiled-looking start: one live unit per layer, the rest parked.
         let cpn = parked_start(&covering, 5);
         let n = covering.n_params();
-        let inits = |r: f32| Inits {
-            cpn: cpn.clone(),
-            cpn_stretched: Vec::new(),
-            pts: vec![0.0; n],
-            fomaml: vec![0.05; n],
-            cpn_recycle: r,
-            twins: false,
-        };
+        let inits = |r: f32| toy_inits(cpn.clone(), vec![0.05; n], r);
         let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
         let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
         let go = |size: f64, r: f32| {
@@ -539,12 +531,8 @@ mod tests {
         let (compiled, stretched) = (parked_start(&covering, 5), parked_start(&covering, 9));
         let n = covering.n_params();
         let inits = |cpn: &[f32], cpn_stretched: &[f32]| Inits {
-            cpn: cpn.to_vec(),
             cpn_stretched: cpn_stretched.to_vec(),
-            pts: vec![0.0; n],
-            fomaml: vec![0.05; n],
-            cpn_recycle: 0.1,
-            twins: false,
+            ..toy_inits(cpn.to_vec(), vec![0.05; n], 0.1)
         };
         let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
         let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
@@ -580,15 +568,7 @@ mod tests {
         let program = toy_program("bump.c:f", 300, 40, |a, b| (3.0 * a).sin() * b);
         // A start with one live unit per layer, for FOMAML's recycling to find the rest.
         let parked = parked_start(&covering, 8);
-        let n = covering.n_params();
-        let inits = |twins: bool| Inits {
-            cpn: covering.random_params(2),
-            cpn_stretched: Vec::new(),
-            pts: vec![0.0; n],
-            fomaml: parked.clone(),
-            cpn_recycle: 0.1,
-            twins,
-        };
+        let inits = |twins: bool| Inits { twins, ..toy_inits(covering.random_params(2), parked.clone(), 0.1) };
         let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
         let (device, methods) = (Device::flex(), [Method::Cpn, Method::Fomaml, Method::Rnd]);
         let go = |size: f64, twins: bool| {

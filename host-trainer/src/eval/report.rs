@@ -125,12 +125,8 @@ impl BenchmarkResult {
     /// times from the run with the largest size.
     pub fn join_sizes(&mut self, other: BenchmarkResult) -> anyhow::Result<()> {
         let name = &self.name;
-        let order: Vec<usize> = self
-            .programs
-            .iter()
-            .map(|p| other.programs.iter().position(|q| q == p))
-            .collect::<Option<_>>()
-            .filter(|_| other.programs.len() == self.programs.len())
+        let order = self
+            .places_in(&other)
             .with_context(|| format!("{name}: joining data sizes needs the same programs in both runs"))?;
         if let Some(s) = other.sizes.iter().find(|s| self.sizes.contains(s)) {
             anyhow::bail!("{name}: data size {} is in two of the results files", size_label(*s));
@@ -167,12 +163,9 @@ impl BenchmarkResult {
     /// ([`same_run`]): the same data, seeds and protocol.
     pub fn join_methods(&mut self, other: BenchmarkResult) -> anyhow::Result<Vec<String>> {
         let name = &self.name;
-        let order: Vec<usize> = self
-            .programs
-            .iter()
-            .map(|p| other.programs.iter().position(|q| q == p))
-            .collect::<Option<_>>()
-            .filter(|_| other.programs.len() == self.programs.len() && other.sizes == self.sizes)
+        let order = self
+            .places_in(&other)
+            .filter(|_| other.sizes == self.sizes)
             .with_context(|| format!("{name}: joining methods needs the same programs and data sizes in both runs"))?;
         let rnd = Method::Rnd.name();
         let reordered = |rows: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
@@ -208,25 +201,25 @@ impl BenchmarkResult {
 
     /// Whether `other` ran these programs at these sizes with fewer methods, RND among them.
     fn fewer_methods_of_this_run(&self, other: &BenchmarkResult) -> bool {
-        let (mut mine, mut theirs): (Vec<&String>, Vec<&String>) =
-            (self.programs.iter().collect(), other.programs.iter().collect());
-        mine.sort();
-        theirs.sort();
         self.name == other.name
-            && mine == theirs
+            && self.places_in(other).is_some()
             && self.sizes == other.sizes
             && other.mean_test.len() < self.mean_test.len()
             && other.mean_test.keys().all(|m| self.mean_test.contains_key(m))
     }
 
+    /// Where each of these programs sits in `other`'s list, when `other` has exactly these
+    /// programs (in any order); `None` otherwise.
+    fn places_in(&self, other: &BenchmarkResult) -> Option<Vec<usize>> {
+        let order: Vec<usize> =
+            self.programs.iter().map(|p| other.programs.iter().position(|q| q == p)).collect::<Option<_>>()?;
+        (other.programs.len() == self.programs.len()).then_some(order)
+    }
+
     /// Whether `other` holds the same programs (in any order) at none of these sizes.
     fn other_sizes_of_these_programs(&self, other: &BenchmarkResult) -> bool {
-        let mut mine: Vec<&String> = self.programs.iter().collect();
-        let mut theirs: Vec<&String> = other.programs.iter().collect();
-        mine.sort();
-        theirs.sort();
         self.name == other.name
-            && mine == theirs
+            && self.places_in(other).is_some()
             && other.sizes.iter().all(|s| !self.sizes.contains(s))
             && self.mean_test.keys().eq(other.mean_test.keys())
     }
