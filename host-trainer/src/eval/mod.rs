@@ -9,6 +9,7 @@
 
 pub mod baselines;
 pub mod colour;
+pub mod distill;
 pub mod finetune;
 pub mod protocol;
 pub mod report;
