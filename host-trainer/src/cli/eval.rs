@@ -200,7 +200,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let n_exestack = a.programs.unwrap_or(if quick { 4 } else { 100 });
     let finetune_config = FinetuneConfig {
         epochs: a.epochs.unwrap_or(if quick { 40 } else { 5000 }),
-        learning_rate: std::env::var("COMPNET_FT_LR").ok().and_then(|v| v.parse().ok()).unwrap_or(0.01),
+        learning_rate: 0.01,
         record_every: 10,
     };
     let baseline = |steps: usize| BaselineConfig::protocol(a.baseline_steps.unwrap_or(steps), a.seed);
@@ -353,29 +353,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let n_params = family.covering.n_params();
         let stretched = Inits::generate_cpn(&family.net, &programs, &device)?;
         let cpn = Inits::reframed(&family.covering, &stretched, &programs);
-        let screen = std::env::var("COMPNET_SCREEN").unwrap_or_default();
-        let distilled = if screen.is_empty() {
-            Vec::new()
-        } else {
-            let t = Instant::now();
-            let teachers: Vec<crate::eval::distill::Teacher<'_>> = programs
-                .iter()
-                .enumerate()
-                .map(|(i, p)| crate::eval::distill::Teacher {
-                    params: &cpn[i * n_params..(i + 1) * n_params],
-                    n_in: p.train.n_in(),
-                    n_out: p.train.n_out(),
-                    seed: a.seed ^ crate::eval::protocol::program_id(&p.name),
-                })
-                .collect();
-            let mut config = crate::eval::distill::DistillConfig::default();
-            if let Ok(e) = std::env::var("COMPNET_DISTILL_EPOCHS") {
-                config.epochs = e.parse()?;
-            }
-            let d = crate::eval::distill::distill(&family.covering, &teachers, &config, &device)?;
-            eprintln!("distilled {} programs in {:.1} s ({screen})", programs.len(), t.elapsed().as_secs_f64());
-            d
-        };
         for (s, &size) in a.sizes.iter().enumerate() {
             // Programs of one benchmark and of like training sizes at this data size finetune in
             // one batch: fft's 26,214 training pairs are not padded to sobel's 209,715.
@@ -385,13 +362,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 let t = Instant::now();
                 let batch_programs: Vec<BenchProgram> = batch.iter().map(|&i| programs[i].clone()).collect();
                 let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
-                let pick = |v: &[f32]| -> Vec<f32> {
-                    batch.iter().flat_map(|&i| v[i * n_params..(i + 1) * n_params].iter().copied()).collect()
-                };
-                let first = if screen == "distilled1" && size > 0.0 { &distilled } else { &cpn };
                 let inits = Inits {
-                    cpn: pick(first),
-                    cpn_distilled: if screen == "distilled2" { pick(&distilled) } else { Vec::new() },
+                    cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
                     cpn_stretched: batch
                         .iter()
                         .flat_map(|&i| stretched[i * n_params..(i + 1) * n_params].iter().copied())

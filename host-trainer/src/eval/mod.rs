@@ -9,7 +9,6 @@
 
 pub mod baselines;
 pub mod colour;
-pub mod distill;
 pub mod finetune;
 pub mod protocol;
 pub mod report;

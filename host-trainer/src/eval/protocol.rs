@@ -83,8 +83,6 @@ pub struct Inits {
     /// domain, which finetuned better for kmeans' and sobel's distances and fft's sine
     /// (docs/compnet.md, "The frame"); where they are the same box, the two are equal.
     pub cpn_stretched: Vec<f32>,
-    /// SCREEN: CPN's second start, distilled (empty: the stretched reading, recycled).
-    pub cpn_distilled: Vec<f32>,
     /// PTS: `[n_params]`.
     pub pts: Vec<f32>,
     /// FOMAML: `[n_params]`.
@@ -283,28 +281,9 @@ pub fn run(
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
                 let start = match (second, method) {
-                    (false, Method::Cpn) if std::env::var("COMPNET_SCREEN").unwrap_or_default() == "spread1" => {
-                        let mut start = inits.params(method, covering, (p, id), t, seed);
-                        let noise: f32 =
-                            std::env::var("COMPNET_SPREAD_NOISE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.1);
-                        let inputs = &train.last().expect("pushed above").0;
-                        crate::compnet::recycle::spread_live(
-                            covering,
-                            &mut start,
-                            inputs,
-                            inits.cpn_recycle,
-                            noise,
-                            trial_seed,
-                        )?;
-                        start
-                    }
                     (false, _) => inits.params(method, covering, (p, id), t, seed),
                     // The draw of trial `t + trials`, which no trial draws first.
                     (true, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
-                    (true, Method::Cpn) if !inits.cpn_distilled.is_empty() => {
-                        let n = covering.n_params();
-                        inits.cpn_distilled[p * n..(p + 1) * n].to_vec()
-                    }
                     (true, _) => {
                         let n = covering.n_params();
                         let mut start = if method == Method::Cpn && !inits.cpn_stretched.is_empty() {
@@ -313,23 +292,8 @@ pub fn run(
                             inits.params(method, covering, (p, id), t, seed)
                         };
                         let inputs = &train.last().expect("pushed above").0;
-                        let screen = std::env::var("COMPNET_SCREEN").unwrap_or_default();
-                        let noise: f32 =
-                            std::env::var("COMPNET_SPREAD_NOISE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.1);
-                        if screen == "spread2" && method == Method::Cpn {
-                            crate::compnet::recycle::spread_live(
-                                covering,
-                                &mut start,
-                                inputs,
-                                inits.cpn_recycle,
-                                noise,
-                                trial_seed,
-                            )
-                            .with_context(|| format!("spreading {}'s live units", program.name))?;
-                        } else {
-                            recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
-                                .with_context(|| format!("recycling {}'s dormant units", program.name))?;
-                        }
+                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
+                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
                         start
                     }
                 };
@@ -528,15 +492,7 @@ mod tests {
     /// The tests' starts: CPN's and FOMAML's as given, PTS all zeros, no stretched reading, no twins.
     fn toy_inits(cpn: Vec<f32>, fomaml: Vec<f32>, cpn_recycle: f32) -> Inits {
         let n = cpn.len();
-        Inits {
-            cpn,
-            cpn_stretched: Vec::new(),
-            cpn_distilled: Vec::new(),
-            pts: vec![0.0; n],
-            fomaml,
-            cpn_recycle,
-            twins: false,
-        }
+        Inits { cpn, cpn_stretched: Vec::new(), pts: vec![0.0; n], fomaml, cpn_recycle, twins: false }
     }
 
     /// With recycling, CPN's rows finetune two starts and each trial keeps one: a trial that
