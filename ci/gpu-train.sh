@@ -17,7 +17,9 @@
 #   RUN=default SKIP_BENCH=1 ci/gpu-train.sh 360 30 & RUN=wide COVERING=64,32,32,64 SKIP_BENCH=1 ci/gpu-train.sh 360 30 & wait
 # SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS). SYN_COUNT=0 trains on the
 # ExeStack programs alone (no synthetic programs are generated); WARMUP sets the warm-up steps
-# (default 1000); TRAIN_ARGS adds `compnet train` flags (e.g. "--dropout 0.1").
+# (default 1000); TRAIN_ARGS adds `compnet train` flags (e.g. "--dropout 0.1"); SYN_ARGS adds
+# `compnet dataset synthetic` flags (e.g. "--max-depth 2 --no-loops"). NO_EXESTACK=1 trains on the
+# synthetic programs alone, validating on their held-out split (then give EPOCHS).
 # Brings back: log-RUN.txt, bench-*.txt, synthetic-stats.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -43,7 +45,8 @@ else
 fi
 # A machine still warm from an earlier job keeps its /tmp: the same seeded programs, already built.
 if [ "${SYN_COUNT:-16000}" != 0 ] && [ ! -f "$syn/stats.json" ]; then
-  $job dataset synthetic --count "${SYN_COUNT:-16000}" --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
+  # shellcheck disable=SC2086 # the flags are words
+  $job dataset synthetic --count "${SYN_COUNT:-16000}" ${SYN_ARGS:-} --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
 fi
 [ "${SYN_COUNT:-16000}" = 0 ] || cp "$syn/stats.json" "$OUT/synthetic-stats.json"
 echo "synthetic programs ready: $(( $(date +%s) - start )) s on $(nproc) cores" | tee -a "$log"
@@ -66,10 +69,12 @@ fi
 echo "$epochs" > "$OUT/epochs-$name.txt"
 echo "training for $seconds s of $epochs epochs ${resume[*]}" | tee -a "$log"
 
+data=(--train .gpu/exestack/train.parquet "${synthetic[@]}" --val .gpu/exestack/val.parquet)
+if [ -n "${NO_EXESTACK:-}" ]; then
+  data=(--train "$syn/train.parquet" --val "$syn/test.parquet")
+fi
 status=0
-$job train --device "${DEVICE:-cuda}" \
-  --train .gpu/exestack/train.parquet "${synthetic[@]}" \
-  --val .gpu/exestack/val.parquet \
+$job train --device "${DEVICE:-cuda}" "${data[@]}" \
   --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup "${WARMUP:-1000}" --time-limit "$seconds" ${TRAIN_ARGS:-} "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
 tar czf "$OUT/run-$name.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 ls -l "$OUT" | tee -a "$log"

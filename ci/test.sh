@@ -83,9 +83,10 @@ import json, math, sys
 d, x, y = sys.argv[1], sys.argv[2], sys.argv[3]
 r = json.load(open(f"{d}/sobel.report.json"))
 assert r["topology"] == [9, 32, 32, 1] and r["compile_ms"] > 0, r
-assert all(math.isfinite(r[k]) for k in ["compiled_test_mse", "random_init_test_mse"]), r
+assert all(math.isfinite(r[k]) for k in ["compiled_test_mse", "random_init_test_mse", "best_constant_test_mse"]), r
 json.dump({"inputs": [[float(v) for v in x.split(",")]], "outputs": [[float(v) for v in y.split(",")]]}, open(f"{d}/sobel.json", "w"))
-print("compile ok:", r["compile_ms"], "ms; test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"])
+print("compile ok:", r["compile_ms"], "ms; test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"],
+      "and the best constant", r["best_constant_test_mse"])
 PY
 python3 ci/onnx_check.py "$out/compile"
 # jpeg (64 -> 64) is outside the default CompNet's covering: compile picks the shipped wide one.

@@ -91,6 +91,20 @@ pub fn mse(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (*x as f64 - *y as f64).powi(2)).sum::<f64>() / a.len().max(1) as f64
 }
 
+/// The MSE of the best constant for row-major `outputs` of `n_out` columns: each column's mean
+/// predicted for every row (the columns' variances, averaged). A surrogate no better than this
+/// has learnt the outputs' level, not the function.
+pub fn constant_mse(outputs: &[f32], n_out: usize) -> f64 {
+    assert!(n_out > 0 && outputs.len().is_multiple_of(n_out), "{} outputs in rows of {n_out}", outputs.len());
+    let rows = (outputs.len() / n_out).max(1) as f64;
+    let mut mean = vec![0.0f64; n_out];
+    for row in outputs.chunks_exact(n_out) {
+        mean.iter_mut().zip(row).for_each(|(m, &v)| *m += f64::from(v) / rows);
+    }
+    let means: Vec<f32> = outputs.chunks_exact(n_out).flat_map(|_| mean.iter().map(|&m| m as f32)).collect();
+    mse(&means, outputs)
+}
+
 /// Trains a surrogate of `pairs` (split into training and validation) from random weights.
 pub fn fit(
     pairs: &IoPairs,
@@ -206,6 +220,19 @@ pub fn fit_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_best_constant_scores_each_column_s_variance() {
+        // Column 0: 1, 3 (variance 1); column 1: 5, 5 (variance 0).
+        assert!((constant_mse(&[1.0, 5.0, 3.0, 5.0], 2) - 0.5).abs() < 1e-12);
+        assert_eq!(constant_mse(&[2.0, 2.0, 2.0], 1), 0.0);
+        // No other constant does better: the mean minimises the squared error.
+        let y = [0.3f32, -1.2, 0.8, 2.5, -0.4];
+        let best = constant_mse(&y, 1);
+        for c in [-1.0f32, 0.0, 0.4, 0.5, 1.0] {
+            assert!(mse(&[c; 5], &y) >= best - 1e-12);
+        }
+    }
 
     /// A fit of a smooth 2→1 function must beat the constant predictor by a wide margin, and
     /// the kept surrogate's validation MSE is the minimum of the history.

@@ -62,6 +62,8 @@ fn bad_flags_are_rejected() {
         (&["dataset", "exestack", "--packages-file", "no/such/list.txt"][..], "no/such/list.txt"),
         (&["dataset", "exestack", "--packages-file", "comments.txt"][..], "the package list is empty"),
         (&["dataset", "exestack", "--corpus", ".", "--fetch-only"][..], "cannot be used with"),
+        (&["dataset", "synthetic", "--max-depth", "0"][..], "--max-depth must be 1 to 8"),
+        (&["dataset", "synthetic", "--max-statements", "0"][..], "--max-statements must be positive"),
         (&["train", "--train", "t.parquet", "--val", "v.parquet", "--dropout", "1.5"][..], "dropout"),
         (
             &["train", "--train", "t.parquet", "--val", "v.parquet", "--saturation-penalty", "nan"][..],

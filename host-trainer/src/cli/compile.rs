@@ -22,7 +22,7 @@ use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::compile::{Compiled, compile};
 use crate::compnet::recycle::recycle_dormant;
-use crate::fit::{FitConfig, FitResult, fit_from, mse};
+use crate::fit::{FitConfig, FitResult, constant_mse, fit_from, mse};
 
 /// The checkpoint `compile` and `zero-data` use without `--checkpoint`: the one shipped in the
 /// repository (`host-trainer/checkpoints/default`), or `$COMPNET_CHECKPOINT`.
@@ -130,6 +130,9 @@ struct CompileReport {
     compiled_test_mse: f64,
     random_init_test_mse: f64,
     improvement_over_random: f64,
+    /// The MSE of each output's mean over the test pairs, predicted for every input: a compiled
+    /// surrogate near this has the outputs' level, not the function.
+    best_constant_test_mse: f64,
     finetune_pairs: usize,
     finetuned_test_mse: Option<f64>,
     /// The start the finetuned surrogate came from: `compiled` or `recycled`.
@@ -227,6 +230,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let test = harness_pairs(&source, &signature, domain, a.test_pairs, a.seed ^ 0x7e57)
         .with_context(|| format!("running {} in the harness for the accuracy report", a.function))?;
     let compiled_mse = mse(&surrogate.eval_batch(test.inputs())?, test.outputs());
+    let constant = constant_mse(test.outputs(), n_out);
     let trials = 9;
     let random_mse = (0..trials)
         .map(|t| {
@@ -293,6 +297,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         compiled_test_mse: compiled_mse,
         random_init_test_mse: random_mse,
         improvement_over_random: random_mse / compiled_mse,
+        best_constant_test_mse: constant,
         finetune_pairs: a.finetune,
         finetuned_test_mse: finetuned.map(|f| f.0),
         finetune_seconds: finetuned.map(|f| f.1),
@@ -305,7 +310,8 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     println!("surrogate    {:?} from {} ({} tokens)", report.topology, ckpt.display(), compiled.tokens);
     println!("compile      {compile_ms:.1} ms text → ONNX (+ {load_ms:.1} ms loading the checkpoint)");
     println!(
-        "test MSE     {compiled_mse:.4e} compiled, {random_mse:.4e} random init ({:.1}× better) on {} fresh inputs",
+        "test MSE     {compiled_mse:.4e} compiled, {random_mse:.4e} random init ({:.1}× better), {constant:.4e} the \
+         outputs' mean (the best constant) on {} fresh inputs",
         random_mse / compiled_mse,
         test.len()
     );

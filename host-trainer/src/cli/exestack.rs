@@ -110,6 +110,18 @@ pub(super) struct SyntheticArgs {
     /// Largest number of inputs of a generated function (1 to 9).
     #[arg(long, default_value_t = 9)]
     max_inputs: usize,
+    /// Deepest expression tree (1 to 8): 1 gives single operations such as `x0 * x1`.
+    #[arg(long, default_value_t = 3)]
+    max_depth: usize,
+    /// Most statements before the outputs (at least 1).
+    #[arg(long, default_value_t = 8)]
+    max_statements: usize,
+    /// No `for` loops.
+    #[arg(long)]
+    no_loops: bool,
+    /// No `if`/`else` or `?:`.
+    #[arg(long)]
+    no_branches: bool,
     #[command(flatten)]
     build: BuildArgs,
 }
@@ -192,9 +204,19 @@ pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
 
 pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
     anyhow::ensure!((1..=9).contains(&a.max_inputs), "--max-inputs must be 1 to 9");
+    anyhow::ensure!((1..=8).contains(&a.max_depth), "--max-depth must be 1 to 8");
+    anyhow::ensure!(a.max_statements > 0, "--max-statements must be positive");
     anyhow::ensure!(a.count > 0, "--count must be positive");
     let config = config(&a.build, TypeFilter::Extended)?;
-    let generator = SyntheticConfig { max_inputs: a.max_inputs, seed: a.build.seed, ..SyntheticConfig::default() };
+    let generator = SyntheticConfig {
+        max_inputs: a.max_inputs,
+        max_depth: a.max_depth,
+        max_statements: a.max_statements,
+        loops: !a.no_loops,
+        branches: !a.no_branches,
+        seed: a.build.seed,
+        ..SyntheticConfig::default()
+    };
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let stats = generated::build_synthetic(a.count, &generator, &a.out, &config, a.build.quiet)?;
     print_stats(&stats, &a.out);
