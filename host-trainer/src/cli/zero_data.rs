@@ -146,35 +146,39 @@ fn zero_data_markdown(r: &ZeroDataReport) -> String {
     let mut s = format!("# 0 % data: compiled (CPN) vs random init (RND, mean of {} draws)\n\n", r.trials);
     s += &format!("Checkpoint `{}`; command `{}`.\n\n", r.checkpoint, r.command);
     if let Some((sum, _)) = &r.held_out {
-        s += "## Held-out programs\n\n| programs | CPN mean MSE | RND mean MSE | improvement (geo. mean of RND ÷ CPN) | ratio of means | CPN better |\n|---|---|---|---|---|---|\n";
+        s += "## Held-out programs\n\n| programs | CPN mean MSE | RND mean MSE | improvement (geo. mean of RND ÷ CPN) | ratio of means | CPN better | CPN below the best constant |\n|---|---|---|---|---|---|---|\n";
         s += &format!(
-            "| {} | {:.4e} | {:.4e} | {:.2}× | {:.2}× | {} of {} |\n\n",
+            "| {} | {:.4e} | {:.4e} | {:.2}× | {:.2}× | {} of {} | {} of {} |\n\n",
             sum.programs,
             sum.mean_cpn_mse,
             sum.mean_rnd_mse,
             sum.geometric_mean_improvement,
             sum.ratio_of_means,
             sum.cpn_better,
+            sum.programs,
+            sum.cpn_beats_constant,
             sum.programs
         );
     }
     if !r.parrot.is_empty() {
-        s += "## ParrotBench\n\n| program | inputs → outputs | CPN MSE | RND MSE | RND ÷ CPN | note |\n|---|---|---|---|---|---|\n";
+        s += "The best constant is each output's mean over the test pairs, fitted on them: a yardstick, not a method.\n\n";
+        s += "## ParrotBench\n\n| program | inputs → outputs | CPN MSE | RND MSE | RND ÷ CPN | best constant MSE | note |\n|---|---|---|---|---|---|---|\n";
         for p in &r.parrot {
             match &p.row {
                 Some(row) => {
                     s += &format!(
-                        "| {} | {} → {} | {:.4e} | {:.4e} | {:.2}× | {} |\n",
+                        "| {} | {} → {} | {:.4e} | {:.4e} | {:.2}× | {:.4e} | {} |\n",
                         p.program,
                         row.n_in,
                         row.n_out,
                         row.cpn_mse,
                         row.rnd_mse,
                         row.improvement(),
+                        row.constant_mse,
                         p.note
                     )
                 }
-                None => s += &format!("| {} | | | | | {} |\n", p.program, p.note),
+                None => s += &format!("| {} | | | | | | {} |\n", p.program, p.note),
             }
         }
     }

@@ -6,6 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::network::{CompNet, masked_mse_per_program, run_covering};
 use super::programs::ProgramSet;
 use super::train::evaluate;
+use crate::fit::constant_mse;
 
 /// One program's test MSE at 0 % data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -20,6 +21,9 @@ pub struct ZeroDataRow {
     pub cpn_mse: f64,
     /// Mean test MSE of `trials` random initialisations.
     pub rnd_mse: f64,
+    /// The best constant's test MSE (each real output's mean over these test pairs): a yardstick
+    /// fitted on the answers, below which a surrogate computes something of the function.
+    pub constant_mse: f64,
 }
 
 impl ZeroDataRow {
@@ -40,6 +44,8 @@ pub struct ZeroDataSummary {
     pub ratio_of_means: f64,
     /// Programs where CPN is better than RND.
     pub cpn_better: usize,
+    /// Programs where CPN is better than the best constant.
+    pub cpn_beats_constant: usize,
     /// Mean CPN MSE.
     pub mean_cpn_mse: f64,
     /// Mean RND MSE.
@@ -75,16 +81,25 @@ pub fn compare(
             *r += m as f64 / trials.max(1) as f64;
         }
     }
+    let block = set.pairs * set.n_out;
     Ok(set
         .programs
         .iter()
+        .enumerate()
         .zip(cpn.into_iter().zip(rnd))
-        .map(|(p, (cpn_mse, rnd_mse))| ZeroDataRow {
-            name: p.name.clone(),
-            n_in: p.n_in,
-            n_out: p.n_out,
-            cpn_mse,
-            rnd_mse,
+        .map(|((k, p), (cpn_mse, rnd_mse))| {
+            let real: Vec<f32> = set.outputs[k * block..(k + 1) * block]
+                .chunks_exact(set.n_out)
+                .flat_map(|row| row[..p.n_out].iter().copied())
+                .collect();
+            ZeroDataRow {
+                name: p.name.clone(),
+                n_in: p.n_in,
+                n_out: p.n_out,
+                cpn_mse,
+                rnd_mse,
+                constant_mse: constant_mse(&real, p.n_out.max(1)),
+            }
         })
         .collect())
 }
@@ -101,6 +116,7 @@ pub fn summarize(rows: &[ZeroDataRow]) -> ZeroDataSummary {
         geometric_mean_improvement: (log_sum / n).exp(),
         ratio_of_means: mean_rnd_mse / mean_cpn_mse,
         cpn_better: rows.iter().filter(|r| r.cpn_mse < r.rnd_mse).count(),
+        cpn_beats_constant: rows.iter().filter(|r| r.cpn_mse < r.constant_mse).count(),
         mean_cpn_mse,
         mean_rnd_mse,
     }
@@ -112,8 +128,16 @@ mod tests {
 
     #[test]
     fn geometric_mean_of_ratios() {
-        let row = |c: f64, r: f64| ZeroDataRow { name: "p".into(), n_in: 1, n_out: 1, cpn_mse: c, rnd_mse: r };
+        let row = |c: f64, r: f64| ZeroDataRow {
+            name: "p".into(),
+            n_in: 1,
+            n_out: 1,
+            cpn_mse: c,
+            rnd_mse: r,
+            constant_mse: 1.5,
+        };
         let s = summarize(&[row(1.0, 4.0), row(2.0, 2.0), row(1.0, 0.25)]);
+        assert_eq!(s.cpn_beats_constant, 2);
         assert!((s.geometric_mean_improvement - 1.0).abs() < 1e-12); // (4 · 1 · 0.25)^(1/3)
         assert!((s.ratio_of_means - (6.25 / 3.0) / (4.0 / 3.0)).abs() < 1e-12);
         assert_eq!(s.cpn_better, 1);
