@@ -101,8 +101,11 @@ pub fn constant_mse(outputs: &[f32], n_out: usize) -> f64 {
     for row in outputs.chunks_exact(n_out) {
         mean.iter_mut().zip(row).for_each(|(m, &v)| *m += f64::from(v) / rows);
     }
-    let means: Vec<f32> = outputs.chunks_exact(n_out).flat_map(|_| mean.iter().map(|&m| m as f32)).collect();
-    mse(&means, outputs)
+    let squares: f64 = outputs
+        .chunks_exact(n_out)
+        .flat_map(|row| row.iter().zip(&mean).map(|(&v, m)| (f64::from(v) - m).powi(2)))
+        .sum();
+    squares / outputs.len().max(1) as f64
 }
 
 /// Trains a surrogate of `pairs` (split into training and validation) from random weights.

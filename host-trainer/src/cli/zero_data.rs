@@ -145,6 +145,7 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
 fn zero_data_markdown(r: &ZeroDataReport) -> String {
     let mut s = format!("# 0 % data: compiled (CPN) vs random init (RND, mean of {} draws)\n\n", r.trials);
     s += &format!("Checkpoint `{}`; command `{}`.\n\n", r.checkpoint, r.command);
+    s += "The best constant is each output's mean over the test pairs, fitted on them: a yardstick, not a method.\n\n";
     if let Some((sum, _)) = &r.held_out {
         s += "## Held-out programs\n\n| programs | CPN mean MSE | RND mean MSE | improvement (geo. mean of RND ÷ CPN) | ratio of means | CPN better | CPN below the best constant |\n|---|---|---|---|---|---|---|\n";
         s += &format!(
@@ -161,7 +162,6 @@ fn zero_data_markdown(r: &ZeroDataReport) -> String {
         );
     }
     if !r.parrot.is_empty() {
-        s += "The best constant is each output's mean over the test pairs, fitted on them: a yardstick, not a method.\n\n";
         s += "## ParrotBench\n\n| program | inputs → outputs | CPN MSE | RND MSE | RND ÷ CPN | best constant MSE | note |\n|---|---|---|---|---|---|---|\n";
         for p in &r.parrot {
             match &p.row {

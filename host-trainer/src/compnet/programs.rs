@@ -127,6 +127,15 @@ impl ProgramSet {
         self.programs.push(ProgramTokens { name: r.name.clone(), n_in, n_out, tokens });
     }
 
+    /// Program `k`'s outputs without the covering's padding: `pairs` rows of its real outputs.
+    pub fn real_outputs(&self, k: usize) -> Vec<f32> {
+        let block = self.pairs * self.n_out;
+        self.outputs[k * block..(k + 1) * block]
+            .chunks_exact(self.n_out)
+            .flat_map(|row| row[..self.programs[k].n_out].iter().copied())
+            .collect()
+    }
+
     /// A one-line summary: programs kept and skipped by reason.
     pub fn describe(&self) -> String {
         let skipped: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
@@ -222,6 +231,8 @@ mod tests {
         let expected = [-1.0f32, -0.8, 0.0, -0.6, -0.4, 0.0];
         assert!(set.inputs.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6), "{:?}", set.inputs);
         assert_eq!(set.outputs, vec![0.0, 0.0, -1.0, 0.0]);
+        // The record's first two outputs, as written.
+        assert_eq!(set.real_outputs(0), vec![0.0, -1.0]);
         assert_eq!(set.mask, vec![1.0, 0.0]);
         assert_eq!(set.programs[0].tokens[0], compnet_datasets::c_tokens::CLS);
     }

@@ -81,25 +81,18 @@ pub fn compare(
             *r += m as f64 / trials.max(1) as f64;
         }
     }
-    let block = set.pairs * set.n_out;
     Ok(set
         .programs
         .iter()
         .enumerate()
         .zip(cpn.into_iter().zip(rnd))
-        .map(|((k, p), (cpn_mse, rnd_mse))| {
-            let real: Vec<f32> = set.outputs[k * block..(k + 1) * block]
-                .chunks_exact(set.n_out)
-                .flat_map(|row| row[..p.n_out].iter().copied())
-                .collect();
-            ZeroDataRow {
-                name: p.name.clone(),
-                n_in: p.n_in,
-                n_out: p.n_out,
-                cpn_mse,
-                rnd_mse,
-                constant_mse: constant_mse(&real, p.n_out.max(1)),
-            }
+        .map(|((k, p), (cpn_mse, rnd_mse))| ZeroDataRow {
+            name: p.name.clone(),
+            n_in: p.n_in,
+            n_out: p.n_out,
+            cpn_mse,
+            rnd_mse,
+            constant_mse: constant_mse(&set.real_outputs(k), p.n_out),
         })
         .collect())
 }
