@@ -43,6 +43,10 @@ pub struct SyntheticConfig {
     pub loops: bool,
     /// Whether bodies may contain `if`/`else` and `?:` (default true).
     pub branches: bool,
+    /// Affine programs only (default false): every output is `c0 * x0 ± c1 * x1 ± … ± c`, with
+    /// two-decimal coefficients, and nothing else. The shape and depth settings are then unused.
+    /// The simplest family a compiler of C must read: what it computes is in its literals.
+    pub affine: bool,
     /// The stream's seed (default 0).
     pub seed: u64,
 }
@@ -57,6 +61,7 @@ impl Default for SyntheticConfig {
             out_pointer_share: 0.4,
             loops: true,
             branches: true,
+            affine: false,
             seed: 0,
         }
     }
@@ -98,6 +103,21 @@ pub fn generate(config: &SyntheticConfig, index: u64) -> SyntheticProgram {
         params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
     }
     let signature = Signature { function: name.clone(), ret: Some(ty), params };
+    let mut source = String::with_capacity(1024);
+    source.push_str(&format!("/* compnet synthetic program {index} of seed {} */\n", config.seed));
+    source.push_str("#include <math.h>\n\n");
+    source.push_str(&format!("{signature} {{\n"));
+    if config.affine {
+        let mut line = |lhs: &str, rng: &mut Draw| {
+            source.push_str(&format!("    {lhs}{};\n", affine_text(rng, ty, &inputs)));
+        };
+        if let Some(out) = out_name {
+            line(&format!("*{out} = "), &mut rng);
+        }
+        line("return ", &mut rng);
+        source.push_str("}\n");
+        return SyntheticProgram { name, source, signature };
+    }
 
     let local_prefix = *rng.pick(&["t", "s", "tmp", "r"]);
     let mut body = Body {
@@ -126,17 +146,35 @@ pub fn generate(config: &SyntheticConfig, index: u64) -> SyntheticProgram {
     }
     let e = body.output_expr(true);
     body.emit(format!("return {};", e.text));
-
-    let mut source = String::with_capacity(1024);
-    source.push_str(&format!("/* compnet synthetic program {index} of seed {} */\n", config.seed));
-    source.push_str("#include <math.h>\n\n");
-    source.push_str(&format!("{signature} {{\n"));
     for line in &body.lines {
         source.push_str(line);
         source.push('\n');
     }
     source.push_str("}\n");
     SyntheticProgram { name, source, signature }
+}
+
+/// `c0 * x0 ± c1 * x1 ± … [± c]` over `inputs`: coefficients of two decimals whose magnitudes
+/// sum below [`OUTPUT_BOUND`] (each at most 4), every input read, a constant term half the time.
+fn affine_text(rng: &mut Draw, ty: Scalar, inputs: &[String]) -> String {
+    let terms = inputs.len() + 1;
+    let cap = ((OUTPUT_BOUND - 0.5) / terms as f64).min(4.0);
+    let coefficient = |rng: &mut Draw| (1 + rng.below((cap * 100.0) as usize)) as f64 / 100.0;
+    let lit = |v: f64| format!("{v:.2}{}", if ty == Scalar::Float { "f" } else { "" });
+    let mut text = String::new();
+    for (k, x) in inputs.iter().enumerate() {
+        let (c, minus) = (coefficient(rng), rng.chance(0.5));
+        match (k, minus) {
+            (0, false) => text.push_str(&format!("{} * {x}", lit(c))),
+            (0, true) => text.push_str(&format!("-{} * {x}", lit(c))),
+            (_, m) => text.push_str(&format!(" {} {} * {x}", if m { '-' } else { '+' }, lit(c))),
+        }
+    }
+    if rng.chance(0.5) {
+        let (c, minus) = (coefficient(rng), rng.chance(0.5));
+        text.push_str(&format!(" {} {}", if minus { '-' } else { '+' }, lit(c)));
+    }
+    text
 }
 
 /// Input names of the letter scheme.

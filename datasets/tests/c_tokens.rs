@@ -449,6 +449,32 @@ fn encode_source_truncates_and_is_deterministic() {
     assert!(v.encode_source("x y z @", 2).is_err());
 }
 
+/// Each literal's value sits at its token's position; every other position, `[CLS]` included,
+/// holds 0; ids are `encode_source`'s; truncation cuts both alike.
+#[test]
+fn encode_program_puts_literal_values_beside_their_ids() {
+    let v = Vocabulary::default();
+    let src = "float f(float a) { return 1.66f * a - 0x10 + 2.5e-3 * a + 7; }";
+    let e = v.encode_program(src, usize::MAX).unwrap();
+    assert_eq!(e.ids, v.encode_source(src, usize::MAX).unwrap());
+    assert_eq!(e.values.len(), e.ids.len());
+    let tokens = tokenize(src).unwrap();
+    let literals: Vec<(usize, f64)> =
+        e.values.iter().enumerate().filter(|&(_, &x)| x != 0.0).map(|(k, &x)| (k, x)).collect();
+    let at = |text: &str| 1 + tokens.iter().position(|t| t.text == text).unwrap();
+    assert_eq!(literals, [(at("1.66f"), 1.66), (at("0x10"), 16.0), (at("2.5e-3"), 2.5e-3), (at("7"), 7.0)]);
+    // Same ids, different values: what the ids alone cannot tell apart.
+    let other = v.encode_program(&src.replace("1.66f", "1.99f"), usize::MAX).unwrap();
+    assert_eq!(other.ids, e.ids);
+    assert_ne!(other.values, e.values);
+    let mut cut = v.encode_program(src, 6).unwrap();
+    assert_eq!((cut.ids.len(), cut.values.len()), (6, 6));
+    assert_eq!(cut.ids[..], e.ids[..6]);
+    cut.truncate(2);
+    assert_eq!(cut.len(), 2);
+    assert!(v.encode_program("1.5 @", 8).is_err());
+}
+
 #[test]
 fn no_input_panics() {
     // Every prefix of every ParrotBench source, and random text over a C-ish alphabet.

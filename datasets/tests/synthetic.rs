@@ -152,3 +152,56 @@ fn the_harness_accepts_every_program_with_bounded_outputs() {
     }
     eprintln!("64 of 64 synthetic programs accepted; largest |output| {largest}");
 }
+
+/// Affine programs are what they say: the harness's outputs at random inputs equal
+/// `f(0) + Σ xᵢ (f(eᵢ) − f(0))` from its outputs at the origin and the unit vectors; every input
+/// is read; bounded, as the generator promises.
+#[test]
+fn affine_programs_compute_an_affine_function() {
+    let config = SyntheticConfig { affine: true, max_inputs: 4, double_share: 0.5, seed: 2, ..Default::default() };
+    let programs: Vec<_> = (0..24).map(|i| generate(&config, i)).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let inputs: Vec<Vec<f32>> = programs
+        .iter()
+        .map(|p| {
+            let n = p.signature.n_in();
+            let mut x = vec![0.0f32; n];
+            for i in 0..n {
+                x.extend((0..n).map(|j| if i == j { 1.0 } else { 0.0 }));
+            }
+            x.extend((0..n * 16).map(|_| rng.random_range(-1.0f32..1.0)));
+            x
+        })
+        .collect();
+    let harness = Harness::new(HarnessConfig { runs: 1, max_abs_output: Some(10.0), ..HarnessConfig::default() });
+    let jobs = programs.iter().zip(&inputs).map(|(p, x)| Job {
+        name: &p.name,
+        source: &p.source,
+        signature: &p.signature,
+        inputs: x,
+    });
+    for (o, p) in harness.evaluate_batch(jobs).iter().zip(&programs) {
+        let pairs = o.result.as_ref().unwrap_or_else(|r| panic!("{}: {r}\n{}", p.name, p.source));
+        let (n, m) = (p.signature.n_in(), p.signature.n_out());
+        assert!(!p.source.contains("for") && !p.source.contains("if"), "{}", p.source);
+        let origin = pairs.output(0).to_vec();
+        for k in n + 1..pairs.len() {
+            let x = pairs.input(k);
+            for (o, &at_origin) in origin.iter().enumerate().take(m) {
+                let slope = |i: usize| pairs.output(1 + i)[o] - at_origin;
+                let predicted: f32 = at_origin + x.iter().enumerate().map(|(i, xi)| xi * slope(i)).sum::<f32>();
+                let got = pairs.output(k)[o];
+                assert!(
+                    (predicted - got).abs() < 1e-4,
+                    "{}: output {o} {got} vs affine {predicted}\n{}",
+                    p.name,
+                    p.source
+                );
+                assert!(got.abs() < 8.0);
+            }
+        }
+        for i in 0..n {
+            assert!((0..m).any(|o| pairs.output(1 + i)[o] != origin[o]), "{}: input {i} unread\n{}", p.name, p.source);
+        }
+    }
+}

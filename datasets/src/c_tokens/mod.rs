@@ -47,7 +47,7 @@
 
 mod vocabulary;
 
-pub use vocabulary::{CLS, ID_BUCKETS, ID_SLOTS, IdentifierEncoding, MASK, PAD, SEP, UNK, Vocabulary};
+pub use vocabulary::{CLS, EncodedProgram, ID_BUCKETS, ID_SLOTS, IdentifierEncoding, MASK, PAD, SEP, UNK, Vocabulary};
 
 /// What kind of C token a [`Token`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -84,6 +84,40 @@ const APPROX_FLOATS: [(&str, f64); 14] = [
     ("≈pi/180", 0.017_453_292_519_943_295),
 ];
 
+/// A function's text as CompNet reads it: token ids, and at each position the value of the number
+/// literal there (0 at every other token, `[CLS]` included).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EncodedProgram {
+    /// Token ids, `[CLS]` first.
+    pub ids: Vec<u32>,
+    /// Literal values, one per id: integers beyond 2^53 rounded, floats as `double`.
+    pub values: Vec<f64>,
+}
+
+impl EncodedProgram {
+    /// Ids read without values (every value 0): what a CompNet that reads no values sees.
+    pub fn from_ids(ids: Vec<u32>) -> Self {
+        let values = vec![0.0; ids.len()];
+        EncodedProgram { ids, values }
+    }
+
+    /// Tokens, `[CLS]` included.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no tokens at all.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The first `len` tokens.
+    pub fn truncate(&mut self, len: usize) {
+        self.ids.truncate(len);
+        self.values.truncate(len);
+    }
+}
+
 /// CompNet's vocabulary: a fixed layout (see the module docs) and the identifier encoding.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
@@ -208,12 +242,25 @@ impl Vocabulary {
     /// `[CLS]` and the encoded tokens of `source`, truncated to `max_len` ids in all (the whole
     /// source is lexed, so a lexing error anywhere is reported).
     pub fn encode_source(&self, source: &str, max_len: usize) -> Result<Vec<u32>, LexError> {
+        self.encode_program(source, max_len).map(|e| e.ids)
+    }
+
+    /// [`Self::encode_source`] with each position's literal value beside its id: ids bucket most
+    /// numbers by magnitude, so the value is what tells `1.66f` from `1.99f`.
+    pub fn encode_program(&self, source: &str, max_len: usize) -> Result<EncodedProgram, LexError> {
         let lexemes = lex(source).collect::<Result<Vec<Lexeme<'_>>, LexError>>()?;
-        let mut out = Vec::with_capacity(lexemes.len() + 1);
-        out.push(CLS);
-        self.encode_into(lexemes.iter().map(|l| (l.kind, l.text)), &mut out);
-        out.truncate(max_len);
-        Ok(out)
+        let mut ids = Vec::with_capacity(lexemes.len() + 1);
+        ids.push(CLS);
+        self.encode_into(lexemes.iter().map(|l| (l.kind, l.text)), &mut ids);
+        let mut values = Vec::with_capacity(ids.len());
+        values.push(0.0);
+        values.extend(lexemes.iter().map(|l| match l.kind {
+            TokenKind::Number => parse_number(l.text).map_or(0.0, |n| n.value),
+            _ => 0.0,
+        }));
+        ids.truncate(max_len);
+        values.truncate(max_len);
+        Ok(EncodedProgram { ids, values })
     }
 
     fn encode_into<'t>(&self, tokens: impl Iterator<Item = (TokenKind, &'t str)>, out: &mut Vec<u32>) {

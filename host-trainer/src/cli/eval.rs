@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, ensure};
 use clap::Args;
-use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::c_tokens::{EncodedProgram, Vocabulary};
 use compnet_datasets::images::ImageSet;
 use compnet_datasets::parrot;
 use compnet_datasets::signature::Signature;
@@ -131,8 +131,8 @@ fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)
     order.into_iter().filter_map(|n| map.remove(&n)).filter_map(|(a, b)| Some((a?, b?))).collect()
 }
 
-fn encode(vocabulary: &Vocabulary, source: &str, max: usize) -> Option<Vec<u32>> {
-    vocabulary.encode_source(source, usize::MAX).ok().map(|mut t| {
+fn encode(vocabulary: &Vocabulary, source: &str, max: usize) -> Option<EncodedProgram> {
+    vocabulary.encode_program(source, usize::MAX).ok().map(|mut t| {
         t.truncate(max);
         t
     })

@@ -122,6 +122,10 @@ pub(super) struct SyntheticArgs {
     /// No `if`/`else` or `?:`.
     #[arg(long)]
     no_branches: bool,
+    /// Affine functions only (`return 0.37f * x0 - 1.25f * x1 + 0.5f;`): what they compute is in
+    /// their literals. The depth, statement, loop and branch settings are then unused.
+    #[arg(long)]
+    affine: bool,
     #[command(flatten)]
     build: BuildArgs,
 }
@@ -214,6 +218,7 @@ pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
         max_statements: a.max_statements,
         loops: !a.no_loops,
         branches: !a.no_branches,
+        affine: a.affine,
         seed: a.build.seed,
         ..SyntheticConfig::default()
     };

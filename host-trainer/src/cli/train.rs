@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure};
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::Args;
-use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::c_tokens::{EncodedProgram, Vocabulary};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -52,6 +52,10 @@ pub(super) struct TrainArgs {
     /// Feed-forward width (BERT-Tiny: 512).
     #[arg(long, default_value_t = 512)]
     d_ff: usize,
+    /// Read number literals by their ids alone (magnitude buckets and 29 exact values), not by
+    /// their values too, as CompNets before 2026-12-03 did.
+    #[arg(long)]
+    no_literal_values: bool,
     /// Encoder dropout while training (BERT uses 0.1; generation never drops).
     #[arg(long, default_value_t = 0.0)]
     dropout: f64,
@@ -169,6 +173,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         d_ff: a.d_ff,
         covering: covering.clone(),
         dropout: a.dropout,
+        literal_values: !a.no_literal_values,
     };
     let config = TrainConfig {
         model,
@@ -313,10 +318,13 @@ pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
     let mut net = config.init(&device, 0)?;
     let mut optim = burn::optim::AdamConfig::new().init();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let seqs: Vec<Vec<u32>> = (0..a.programs)
-        .map(|_| (0..a.tokens).map(|k| if k == 0 { 2 } else { rng.random_range(5..vocab as u32) }).collect())
+    let seqs: Vec<EncodedProgram> = (0..a.programs)
+        .map(|_| {
+            let ids = (0..a.tokens).map(|k| if k == 0 { 2 } else { rng.random_range(5..vocab as u32) }).collect();
+            EncodedProgram::from_ids(ids)
+        })
         .collect();
-    let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    let refs: Vec<&EncodedProgram> = seqs.iter().collect();
     let x: Vec<f32> = (0..a.programs * a.pairs * covering.n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
     let y: Vec<f32> = (0..a.programs * a.pairs * covering.n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
     let x = Tensor::<3>::from_data(TensorData::new(x, [a.programs, a.pairs, covering.n_in]), &device);

@@ -55,12 +55,12 @@ pub fn compile(
         covering.widths()
     );
     let mut tokens = vocabulary
-        .encode_source(source, usize::MAX)
+        .encode_program(source, usize::MAX)
         .map_err(|e| anyhow::anyhow!("cannot tokenize the source of {}: {e}", meta.name))?;
     let count = tokens.len();
     tokens.truncate(net.max_tokens());
     let mut params: Vec<f32> = net
-        .generate(TokenBatch::new(&[tokens.as_slice()], 1, net.max_tokens(), device))
+        .generate(TokenBatch::new(&[&tokens], 1, net.max_tokens(), device))
         .into_data()
         .try_to_vec::<f32>()
         .map_err(|e| anyhow::anyhow!("reading the generated parameters: {e:?}"))?;

@@ -7,6 +7,7 @@ use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, Transf
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use compnet_datasets::c_tokens::EncodedProgram;
 use compnet_runtime::Activation;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -34,12 +35,26 @@ pub struct CompNetConfig {
     /// checkpoints written before it existed); generation never drops.
     #[serde(default)]
     pub dropout: f64,
+    /// Whether the encoder reads number literals' values ([`literal_features`]) besides their ids
+    /// (false in checkpoints written before it existed).
+    #[serde(default)]
+    pub literal_values: bool,
 }
 
 impl CompNetConfig {
     /// BERT-Tiny's encoder size (2 layers, width 128, 2 heads, feed-forward 512).
     pub fn bert_tiny(vocab: usize, covering: CoveringShape) -> Self {
-        Self { vocab, max_tokens: 512, d_model: 128, n_layers: 2, n_heads: 2, d_ff: 512, covering, dropout: 0.0 }
+        Self {
+            vocab,
+            max_tokens: 512,
+            d_model: 128,
+            n_layers: 2,
+            n_heads: 2,
+            d_ff: 512,
+            covering,
+            dropout: 0.0,
+            literal_values: true,
+        }
     }
 
     /// A fresh CompNet: encoder with burn's initialisation, parameter head initialised so that
@@ -64,6 +79,9 @@ impl CompNetConfig {
         head.bias = Some(Param::from_tensor(Tensor::<1>::zeros([n_params], device)));
         Ok(CompNet {
             tokens: EmbeddingConfig::new(self.vocab, self.d_model).init(device),
+            literals: self
+                .literal_values
+                .then(|| LinearConfig::new(LITERAL_FEATURES, self.d_model).with_bias(false).init(device)),
             positions: EmbeddingConfig::new(self.max_tokens, self.d_model).init(device),
             embedding_norm: LayerNormConfig::new(self.d_model).init(device),
             encoder: TransformerEncoderConfig::new(self.d_model, self.d_ff, self.n_heads, self.n_layers)
@@ -82,6 +100,8 @@ impl CompNetConfig {
 #[derive(Module, Debug)]
 pub struct CompNet {
     tokens: Embedding,
+    /// Literal values' features → embedding space, added to the token embeddings.
+    literals: Option<Linear>,
     positions: Embedding,
     embedding_norm: LayerNorm,
     encoder: TransformerEncoder,
@@ -93,33 +113,59 @@ pub struct CompNet {
     max_tokens: usize,
 }
 
-/// A batch of token sequences: `[programs, length]` ids, zero-padded, and the padding mask.
+/// How many features [`literal_features`] gives a literal.
+pub const LITERAL_FEATURES: usize = 3;
+
+/// What the encoder reads of a number literal's value `v` (C literals are never negative: a minus
+/// is its own token), each feature within about [−1, 1] where code's constants live:
+/// - `v` itself, clamped to [0, 16] and scaled by 1/4: exact where most coefficients are;
+/// - `ln(1 + v) / 3`, capped at 8: any magnitude, smoothly;
+/// - the decimal mantissa `m` ∈ [1, 10) as `(m − 5.5) / 4.5`: the digits at any magnitude (the
+///   token id already says the decimal exponent).
+///
+/// All 0 for `v` = 0 and at every token that is not a number.
+pub fn literal_features(v: f64) -> [f32; LITERAL_FEATURES] {
+    if !v.is_finite() || v <= 0.0 {
+        return [0.0; LITERAL_FEATURES];
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    [(v.min(16.0) / 4.0) as f32, (v.ln_1p() / 3.0).min(8.0) as f32, ((mantissa.clamp(1.0, 10.0) - 5.5) / 4.5) as f32]
+}
+
+/// A batch of token sequences: `[programs, length]` ids, zero-padded, the padding mask, and the
+/// literal features `[programs, length, LITERAL_FEATURES]`.
 #[derive(Debug, Clone)]
 pub struct TokenBatch {
     /// Token ids.
     pub ids: Tensor<2, Int>,
     /// `true` where `ids` is padding.
     pub padding: Tensor<2, Bool>,
+    /// [`literal_features`] of each position's literal value (0 on padding).
+    pub literals: Tensor<3>,
 }
 
 impl TokenBatch {
-    /// Pads `sequences` to the longest one, rounded up to a multiple of `round` (fewer distinct
+    /// Pads `programs` to the longest one, rounded up to a multiple of `round` (fewer distinct
     /// shapes means fewer kernel compilations on a GPU), at most `max_len`.
-    pub fn new(sequences: &[&[u32]], round: usize, max_len: usize, device: &Device) -> Self {
-        let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
+    pub fn new(programs: &[&EncodedProgram], round: usize, max_len: usize, device: &Device) -> Self {
+        let longest = programs.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
         let len = longest.div_ceil(round.max(1)).saturating_mul(round.max(1)).min(max_len).max(longest.min(max_len));
-        let mut ids = vec![0i64; sequences.len() * len];
-        let mut padding = vec![true; sequences.len() * len];
-        for (row, s) in sequences.iter().enumerate() {
-            for (k, &id) in s.iter().take(len).enumerate() {
+        let mut ids = vec![0i64; programs.len() * len];
+        let mut padding = vec![true; programs.len() * len];
+        let mut literals = vec![0f32; programs.len() * len * LITERAL_FEATURES];
+        for (row, s) in programs.iter().enumerate() {
+            for (k, (&id, &v)) in s.ids.iter().zip(&s.values).take(len).enumerate() {
                 ids[row * len + k] = id as i64;
                 padding[row * len + k] = false;
+                let at = (row * len + k) * LITERAL_FEATURES;
+                literals[at..at + LITERAL_FEATURES].copy_from_slice(&literal_features(v));
             }
         }
-        let shape = [sequences.len(), len];
+        let shape = [programs.len(), len];
         Self {
             ids: Tensor::from_data(TensorData::new(ids, shape), device),
             padding: Tensor::from_data(TensorData::new(padding, shape), device),
+            literals: Tensor::from_data(TensorData::new(literals, [programs.len(), len, LITERAL_FEATURES]), device),
         }
     }
 }
@@ -159,7 +205,10 @@ impl CompNet {
         let [programs, len] = tokens.ids.dims();
         let device = tokens.ids.device();
         let positions = Tensor::<1, Int>::arange(0..len as i64, &device).reshape([1, len]).repeat_dim(0, programs);
-        let x = self.tokens.forward(tokens.ids) + self.positions.forward(positions);
+        let mut x = self.tokens.forward(tokens.ids) + self.positions.forward(positions);
+        if let Some(literals) = &self.literals {
+            x = x + literals.forward(tokens.literals);
+        }
         let x = self.embedding_norm.forward(x);
         let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(tokens.padding));
         let d = h.dims()[2];
@@ -295,7 +344,17 @@ mod tests {
             d_ff: 32,
             covering: CoveringShape { n_in: 3, hidden: vec![4], n_out: 2, activation: "sigmoid".into() },
             dropout: 0.0,
+            literal_values: true,
         }
+    }
+
+    /// A program of `ids` whose positions `k` hold the literal `v` for each `(k, v)` in `literals`.
+    fn program(ids: &[u32], literals: &[(usize, f64)]) -> EncodedProgram {
+        let mut p = EncodedProgram::from_ids(ids.to_vec());
+        for &(k, v) in literals {
+            p.values[k] = v;
+        }
+        p
     }
 
     /// The batched covering forward equals the runtime surrogate built from the same generated
@@ -305,8 +364,9 @@ mod tests {
         let device = Device::flex();
         let config = tiny();
         let net = config.init(&device, 7).unwrap();
-        let seqs: Vec<Vec<u32>> = vec![vec![2, 5, 9, 11], vec![2, 7, 7, 30, 31, 12, 3], vec![2, 1]];
-        let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+        let seqs =
+            [program(&[2, 5, 9, 11], &[(2, 1.66)]), program(&[2, 7, 7, 30, 31, 12, 3], &[]), program(&[2, 1], &[])];
+        let refs: Vec<&EncodedProgram> = seqs.iter().collect();
         let params = net.generate(TokenBatch::new(&refs, 8, 32, &device));
         assert_eq!(params.dims(), [3, config.covering.n_params()]);
         let pairs = 5;
@@ -340,8 +400,8 @@ mod tests {
         let config = tiny();
         let n = config.covering.n_params();
         let start: Vec<f32> = (0..n).map(|k| k as f32 / 10.0 - 1.0).collect();
-        let seqs: Vec<Vec<u32>> = vec![vec![2, 5, 9, 11], vec![2, 7, 7, 30, 31, 12, 3]];
-        let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+        let seqs = [program(&[2, 5, 9, 11], &[(3, 0.25)]), program(&[2, 7, 7, 30, 31, 12, 3], &[])];
+        let refs: Vec<&EncodedProgram> = seqs.iter().collect();
         let generate = |net: &CompNet| -> Vec<f32> {
             net.generate(TokenBatch::new(&refs, 8, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
         };
@@ -370,14 +430,49 @@ mod tests {
     fn padding_is_masked() {
         let device = Device::flex();
         let net = tiny().init(&device, 1).unwrap();
-        let a: Vec<u32> = vec![2, 5, 9, 11];
-        let b: Vec<u32> = (0..20).map(|k| 5 + k % 30).collect();
+        let a = program(&[2, 5, 9, 11], &[(1, 3.5)]);
+        let b = program(&(0..20).map(|k| 5 + k % 30).collect::<Vec<u32>>(), &[(4, 0.1), (19, 1e6)]);
         let alone: Vec<f32> =
             net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
         let batched: Vec<f32> =
             net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
         let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "padding changed the parameters by {worst}");
+    }
+
+    /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
+    /// value channel, as checkpoints before it, cannot.
+    #[test]
+    fn literal_values_reach_the_generated_parameters() {
+        let device = Device::flex();
+        let generate = |net: &CompNet, v: f64| -> Vec<f32> {
+            let p = program(&[2, 5, 9, 11], &[(2, v)]);
+            net.generate(TokenBatch::new(&[&p], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
+        };
+        let reads = tiny().init(&device, 5).unwrap();
+        let moved = generate(&reads, 1.66).iter().zip(generate(&reads, 1.99)).map(|(a, b)| (a - b).abs()).sum::<f32>();
+        assert!(moved > 1e-4, "the value moved the parameters by only {moved}");
+        let blind = CompNetConfig { literal_values: false, ..tiny() }.init(&device, 5).unwrap();
+        assert_eq!(generate(&blind, 1.66), generate(&blind, 1.99));
+    }
+
+    /// Features are bounded, zero at zero and away from literals, and keep digits apart at any
+    /// magnitude (1.66e-3 and 1.99e-3 differ in the mantissa feature).
+    #[test]
+    fn literal_features_are_bounded_and_tell_digits_apart() {
+        assert_eq!(literal_features(0.0), [0.0; LITERAL_FEATURES]);
+        assert_eq!(literal_features(f64::NAN), [0.0; LITERAL_FEATURES]);
+        assert_eq!(literal_features(f64::INFINITY), [0.0; LITERAL_FEATURES]);
+        let one = literal_features(1.0);
+        assert_eq!(one[0], 0.25);
+        assert!((one[1] - (2f64.ln() / 3.0) as f32).abs() < 1e-7);
+        assert_eq!(one[2], -1.0);
+        for v in [1e-300, 1e-6, 0.5, 3.0, 16.0, 1e6, 1.8e19, 1e300] {
+            let f = literal_features(v);
+            assert!(f.iter().all(|x| x.is_finite() && x.abs() <= 8.0), "{v}: {f:?}");
+        }
+        let (a, b) = (literal_features(1.66e-3), literal_features(1.99e-3));
+        assert!((b[2] - a[2] - (0.33 / 4.5) as f32).abs() < 1e-5, "{a:?} {b:?}");
     }
 
     /// Units within the margin cost nothing; beyond it, the squared excess, averaged per layer.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use compnet_datasets::c_tokens::Vocabulary;
+use compnet_datasets::c_tokens::{EncodedProgram, Vocabulary};
 use compnet_datasets::store::{self, ProgramRecord};
 
 use super::covering::CoveringShape;
@@ -20,8 +20,8 @@ pub struct ProgramTokens {
     pub n_in: usize,
     /// Real outputs.
     pub n_out: usize,
-    /// `[CLS]` and the encoded source.
-    pub tokens: Vec<u32>,
+    /// `[CLS]` and the encoded source, with its literal values.
+    pub tokens: EncodedProgram,
 }
 
 /// Programs and their pairs in the dense layout training uses: `[program, pair, n_in]` inputs,
@@ -113,7 +113,7 @@ impl ProgramSet {
         if r.pairs.len() < self.pairs {
             return self.skip("too few pairs");
         }
-        let tokens = match vocabulary.encode_source(&r.source, usize::MAX) {
+        let tokens = match vocabulary.encode_program(&r.source, usize::MAX) {
             Ok(t) if t.len() <= max_tokens => t,
             Ok(mut t) if self.truncate_tokens => {
                 t.truncate(max_tokens);
@@ -234,6 +234,6 @@ mod tests {
         // The record's first two outputs, as written.
         assert_eq!(set.real_outputs(0), vec![0.0, -1.0]);
         assert_eq!(set.mask, vec![1.0, 0.0]);
-        assert_eq!(set.programs[0].tokens[0], compnet_datasets::c_tokens::CLS);
+        assert_eq!(set.programs[0].tokens.ids[0], compnet_datasets::c_tokens::CLS);
     }
 }

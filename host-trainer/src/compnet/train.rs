@@ -11,6 +11,7 @@ use anyhow::{Context, ensure};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
+use compnet_datasets::c_tokens::EncodedProgram;
 use indicatif::ProgressBar;
 use rand::SeedableRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -194,7 +195,7 @@ pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) 
     for start in (0..set.len()).step_by(batch.max(1)) {
         let end = (start + batch).min(set.len());
         let n = end - start;
-        let seqs: Vec<&[u32]> = set.programs[start..end].iter().map(|p| p.tokens.as_slice()).collect();
+        let seqs: Vec<&EncodedProgram> = set.programs[start..end].iter().map(|p| &p.tokens).collect();
         let params = net.generate(TokenBatch::new(&seqs, TOKEN_ROUND, net.max_tokens(), device));
         let x = Tensor::<3>::from_data(
             TensorData::new(set.inputs[start * xi..end * xi].to_vec(), [n, set.pairs, set.n_in]),
@@ -313,7 +314,7 @@ pub fn train(
         let epoch = state.epochs_done + 1;
         let batches = epoch_batches(&lengths, config.programs_per_step, config.seed, epoch);
         for batch in batches.iter().skip(state.batches_done) {
-            let seqs: Vec<&[u32]> = batch.iter().map(|&p| train_set.programs[p].tokens.as_slice()).collect();
+            let seqs: Vec<&EncodedProgram> = batch.iter().map(|&p| &train_set.programs[p].tokens).collect();
             let tokens = TokenBatch::new(&seqs, TOKEN_ROUND, config.model.max_tokens, &train_device);
             // Seeded by the step, so a resumed run picks the same pairs.
             let pick = (config.pairs_per_step < train_set.pairs).then(|| {

@@ -6,6 +6,7 @@
 use anyhow::Context;
 use burn::tensor::Device;
 use compnet_datasets::IoPairs;
+use compnet_datasets::c_tokens::EncodedProgram;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -56,8 +57,8 @@ impl Method {
 pub struct BenchProgram {
     /// Program name.
     pub name: String,
-    /// `[CLS]` and the encoded source, at most the CompNet's length.
-    pub tokens: Vec<u32>,
+    /// `[CLS]` and the encoded source with its literal values, at most the CompNet's length.
+    pub tokens: EncodedProgram,
     /// Input domain, one `(lo, hi)` per input: every method's surrogate reads its inputs
     /// normalised from it.
     pub domain: Vec<(f32, f32)>,
@@ -100,7 +101,7 @@ pub struct Inits {
 impl Inits {
     /// CompNet's parameters for every program, as it writes them (in each program's `frame`).
     pub fn generate_cpn(net: &CompNet, programs: &[BenchProgram], device: &Device) -> anyhow::Result<Vec<f32>> {
-        let seqs: Vec<&[u32]> = programs.iter().map(|p| p.tokens.as_slice()).collect();
+        let seqs: Vec<&EncodedProgram> = programs.iter().map(|p| &p.tokens).collect();
         let mut out = Vec::new();
         for chunk in seqs.chunks(64) {
             let p = net.generate(TokenBatch::new(chunk, 64, net.max_tokens(), device));
@@ -452,7 +453,7 @@ mod tests {
         let pairs = IoPairs::new(2, 1, x, y).unwrap();
         BenchProgram {
             name: name.into(),
-            tokens: vec![1],
+            tokens: EncodedProgram::from_ids(vec![1]),
             domain: vec![(-1.0, 1.0); 2],
             frame: vec![(-1.0, 1.0); 2],
             train: pairs.select(&(0..n - n_test).collect::<Vec<_>>()),
