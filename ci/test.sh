@@ -98,6 +98,17 @@ assert r["checkpoint"].endswith("checkpoints/wide") and r["topology"] == [64, 32
 assert math.isfinite(r["compiled_test_mse"]), r
 print("compile jpeg ok: wide CompNet, test MSE", r["compiled_test_mse"], "vs random init", r["random_init_test_mse"])
 PY
+# The compile probes (docs/compnet.md, "What CompNet can learn"): one finite row per probe.
+COMPNET=$bin PROBES_OUT="$out/probes" ci/compile-probes.sh | tee "$out/probes.txt"
+python3 - "$out/probes.txt" ci/probes <<'PY'
+import math, os, sys
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
+probes = sorted(f[:-2] for f in os.listdir(sys.argv[2]) if f.endswith(".c"))
+assert sorted(r[0] for r in rows) == probes, (rows, probes)
+assert all(math.isfinite(float(x)) and float(x) >= 0 for r in rows for x in r[1:4]), rows
+assert all(r[4] == ("yes" if float(r[1]) < float(r[3]) else "no") for r in rows), rows
+print("probes ok:", len(rows), "compiled")
+PY
 
 step "smoke: compnet eval --quick (report structure, every number finite)"
 $bin dataset synthetic --count 24 --pairs 512 --out "$out/eval-data" --quiet

@@ -109,6 +109,29 @@ fn fit_of_a_c_source_writes_a_working_surrogate() {
     assert!(report["test_mse"].as_f64().unwrap() < 1e-3, "{report}");
 }
 
+/// zero-data on held-out programs none of which can be compared (here: fewer test pairs than
+/// `--pairs`) fails and says why, rather than writing a report without its held-out table; with
+/// `--pairs` they have, it compares them all.
+#[test]
+fn zero_data_with_nothing_to_compare_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, err) =
+        compnet(&["dataset", "synthetic", "--count", "6", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
+    assert!(ok, "{err}");
+    let data = ["--data", "d/train.parquet", "--data", "d/test.parquet"];
+    let (ok, err) = compnet(&[&["zero-data"][..], &data, &["--out", "z"]].concat(), dir.path());
+    assert!(!ok, "zero-data compared programs of 16 test pairs at --pairs 1024");
+    assert!(err.contains("no program of d/train.parquet, d/test.parquet could be compared"), "{err}");
+    assert!(err.contains("too few pairs") && err.contains("--pairs 1024"), "{err}");
+    let (ok, err) =
+        compnet(&[&["zero-data"][..], &data, &["--pairs", "16", "--trials", "2", "--out", "z"]].concat(), dir.path());
+    assert!(ok, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("z/zero-data.json")).unwrap()).unwrap();
+    let compared = report["held_out"][0]["programs"].as_u64().unwrap();
+    assert!(compared >= 1 && compared <= 6, "{report}");
+}
+
 fn compnet_stdout(args: &[&str], cwd: &std::path::Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_compnet")).args(args).current_dir(cwd).output().expect("run compnet");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

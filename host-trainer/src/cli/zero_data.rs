@@ -79,11 +79,19 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
     if !a.data.is_empty() {
         let set = ProgramSet::load(&a.data, PairSplit::Test, covering, &vocabulary, net.max_tokens(), a.pairs)?;
         eprintln!("held-out   {}", set.describe());
+        ensure!(
+            !set.is_empty(),
+            "no program of {} could be compared ({}): programs need --pairs {} test pairs and must fit \
+             the checkpoint's covering shape {:?} and {} tokens",
+            a.data.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+            set.describe(),
+            a.pairs,
+            covering.widths(),
+            net.max_tokens()
+        );
         report.held_out_skipped = set.skipped.clone();
-        if !set.is_empty() {
-            let rows = zero_data::compare(net, &set, &device, a.trials as usize, 0x5eed)?;
-            report.held_out = Some((zero_data::summarize(&rows), rows));
-        }
+        let rows = zero_data::compare(net, &set, &device, a.trials as usize, 0x5eed)?;
+        report.held_out = Some((zero_data::summarize(&rows), rows));
     }
     if a.parrot {
         for program in parrot::programs() {

@@ -1,0 +1,5 @@
+#include <math.h>
+
+float hypot2(float x, float y) {
+    return sqrtf(x * x + y * y);
+}

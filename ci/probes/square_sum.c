@@ -1,0 +1,3 @@
+float square_sum(float x, float y) {
+    return x * x + y * y;
+}
