@@ -9,6 +9,9 @@
 //! every value computed is read on the way to an output: values nothing else reads are added
 //! into the outputs.
 //!
+//! With [`SyntheticConfig::affine`], a program is only `c0 * x0 ± c1 * x1 ± … [± c]` per output:
+//! the family whose function is all in its literals (docs/compnet.md, "What CompNet can learn").
+//!
 //! Safe by construction on inputs in [−1, 1]: every expression carries an upper bound of its
 //! magnitude; every libm call gets an argument inside its domain whatever the value (`logf(1.0f +
 //! fabsf(e))`, `sqrtf(fabsf(e))`, `asinf(tanhf(e))`, division by `(1.0f + e * e)`); `expf` only
