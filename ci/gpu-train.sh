@@ -19,7 +19,8 @@
 # ExeStack programs alone (no synthetic programs are generated); WARMUP sets the warm-up steps
 # (default 1000); TRAIN_ARGS adds `compnet train` flags (e.g. "--dropout 0.1"); SYN_ARGS adds
 # `compnet dataset synthetic` flags (e.g. "--max-depth 2 --no-loops"). NO_EXESTACK=1 trains on the
-# synthetic programs alone, validating on their held-out split (then give EPOCHS).
+# synthetic programs alone, validating on their held-out split (then give EPOCHS). The synthetic
+# outputs come from the C interpreter (`dataset synthetic --interpret`); SYN_HARNESS=1 compiles them.
 # Brings back: log-RUN.txt, bench-*.txt, synthetic-stats.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -46,7 +47,11 @@ fi
 # A machine still warm from an earlier job keeps its /tmp: the same seeded programs, already built.
 if [ "${SYN_COUNT:-16000}" != 0 ] && [ ! -f "$syn/stats.json" ]; then
   # shellcheck disable=SC2086 # the flags are words
-  $job dataset synthetic --count "${SYN_COUNT:-16000}" ${SYN_ARGS:-} --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
+  # The interpreter gives the harness's outputs to f32 rounding, 600x faster (docs/compnet.md);
+  # SYN_HARNESS=1 compiles every program instead, as runs before 2026-12-03 did.
+  interpret=(--interpret)
+  [ -z "${SYN_HARNESS:-}" ] || interpret=()
+  $job dataset synthetic --count "${SYN_COUNT:-16000}" ${SYN_ARGS:-} "${interpret[@]}" --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
 fi
 [ "${SYN_COUNT:-16000}" = 0 ] || cp "$syn/stats.json" "$OUT/synthetic-stats.json"
 echo "synthetic programs ready: $(( $(date +%s) - start )) s on $(nproc) cores" | tee -a "$log"

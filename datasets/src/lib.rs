@@ -12,9 +12,11 @@
 //!   extracted, sandboxed, deduplicated, split; resumable.
 //! * [`c_tokens`]: the C lexer shared by ExeStack (dedup, token limit) and CompNet (vocabulary).
 //! * [`synthetic`]: a grammar-based generator of random numeric C functions.
+//! * [`c_eval`]: an interpreter of the generator's C, for datasets built without a C compiler.
 //! * [`journal`]: append-only JSON-lines journals, the memory of resumable batches and builds.
 //! * [`IoPairs`]: input/output pairs of one program, the unit every other part exchanges.
 
+pub mod c_eval;
 pub mod c_tokens;
 pub mod exestack;
 pub mod harness;

@@ -70,6 +70,11 @@ pub struct BuildConfig {
     /// runs, but there is nothing to learn from it); default true. The paper keeps them.
     #[serde(default)]
     pub drop_constant: bool,
+    /// Compute outputs with the C interpreter ([`crate::c_eval`]) instead of compiling and running
+    /// each function in the sandbox: for the synthetic generator's programs, whose C it covers
+    /// (false in builds recorded before it existed).
+    #[serde(default)]
+    pub interpret: bool,
 }
 
 impl Default for BuildConfig {
@@ -90,6 +95,7 @@ impl Default for BuildConfig {
             prefilter: true,
             tolerate_preprocessor_errors: false,
             drop_constant: true,
+            interpret: false,
         }
     }
 }
@@ -654,6 +660,9 @@ fn run_harness(
         config.threads,
         |p| {
             let inputs = sample_inputs(&p.id, &p.signature, config);
+            if config.interpret {
+                return crate::c_eval::evaluate(&p.source, &p.signature, &inputs, config.max_abs_output);
+            }
             let run = std::panic::AssertUnwindSafe(|| harness.evaluate(&p.source, &p.signature, &inputs));
             std::panic::catch_unwind(run)
                 .map_err(|_| ("internal".to_owned(), "the harness panicked".to_owned()))?

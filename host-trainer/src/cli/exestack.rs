@@ -126,6 +126,10 @@ pub(super) struct SyntheticArgs {
     /// their literals. The depth, statement, loop and branch settings are then unused.
     #[arg(long)]
     affine: bool,
+    /// Compute the outputs with the C interpreter (`compnet_datasets::c_eval`, checked against
+    /// the compiled C in its tests) instead of compiling each program: far faster, no C compiler.
+    #[arg(long)]
+    interpret: bool,
     #[command(flatten)]
     build: BuildArgs,
 }
@@ -211,7 +215,7 @@ pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
     anyhow::ensure!((1..=8).contains(&a.max_depth), "--max-depth must be 1 to 8");
     anyhow::ensure!(a.max_statements > 0, "--max-statements must be positive");
     anyhow::ensure!(a.count > 0, "--count must be positive");
-    let config = config(&a.build, TypeFilter::Extended)?;
+    let config = BuildConfig { interpret: a.interpret, ..config(&a.build, TypeFilter::Extended)? };
     let generator = SyntheticConfig {
         max_inputs: a.max_inputs,
         max_depth: a.max_depth,
