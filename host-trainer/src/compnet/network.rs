@@ -154,6 +154,7 @@ impl TokenBatch {
         let mut padding = vec![true; programs.len() * len];
         let mut literals = vec![0f32; programs.len() * len * LITERAL_FEATURES];
         for (row, s) in programs.iter().enumerate() {
+            debug_assert_eq!(s.ids.len(), s.values.len(), "an EncodedProgram's ids and values are aligned");
             for (k, (&id, &v)) in s.ids.iter().zip(&s.values).take(len).enumerate() {
                 ids[row * len + k] = id as i64;
                 padding[row * len + k] = false;
