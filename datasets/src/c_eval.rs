@@ -6,7 +6,7 @@
 //! scalar out-pointers; locals declared with an initialiser (`float t0 = …;`), `const` arrays of
 //! literals, `=`, `+=`, `-=`, `*=`, `*out = …;`, `if`/`else` with braces, counted `for` loops
 //! (`for (int i = A; i < B; i++)` or `<=`), `return`; expressions of literals, variables, array
-//! elements, casts to the program's type, unary `-` and `!`, `* / %`, `+ -`, comparisons, `&&`,
+//! elements, casts to the program's type, unary `-` and `!`, `* /`, `+ -`, comparisons, `&&`,
 //! `||`, `?:` and the libm calls the generator uses. Anything else is an [`EvalError`] naming the
 //! token and its line.
 //!
@@ -48,7 +48,6 @@ enum Bin {
     Sub,
     Mul,
     Div,
-    Rem,
     Lt,
     Gt,
     Le,
@@ -75,7 +74,6 @@ enum Expr {
 enum Libm {
     Sin,
     Cos,
-    Tan,
     Tanh,
     Atan,
     Exp,
@@ -94,12 +92,38 @@ enum Libm {
     Fmod,
 }
 
+/// `f(a[, b])` with Rust's methods of `a`'s type, which call the C library's `sin`/`sinf`…: one
+/// table for both precisions.
+macro_rules! libm_call {
+    ($f:expr, $a:expr, $b:expr) => {
+        match $f {
+            Libm::Sin => $a.sin(),
+            Libm::Cos => $a.cos(),
+            Libm::Tanh => $a.tanh(),
+            Libm::Atan => $a.atan(),
+            Libm::Exp => $a.exp(),
+            Libm::Log => $a.ln(),
+            Libm::Sqrt => $a.sqrt(),
+            Libm::Fabs => $a.abs(),
+            Libm::Cbrt => $a.cbrt(),
+            Libm::Asin => $a.asin(),
+            Libm::Acos => $a.acos(),
+            Libm::Floor => $a.floor(),
+            Libm::Pow => $a.powf($b),
+            Libm::Atan2 => $a.atan2($b),
+            Libm::Fmin => $a.min($b),
+            Libm::Fmax => $a.max($b),
+            Libm::Hypot => $a.hypot($b),
+            Libm::Fmod => $a % $b,
+        }
+    };
+}
+
 impl Libm {
     fn named(name: &str) -> Option<(Libm, usize)> {
         Some(match name {
             "sin" => (Libm::Sin, 1),
             "cos" => (Libm::Cos, 1),
-            "tan" => (Libm::Tan, 1),
             "tanh" => (Libm::Tanh, 1),
             "atan" => (Libm::Atan, 1),
             "exp" => (Libm::Exp, 1),
@@ -121,51 +145,11 @@ impl Libm {
     }
 
     fn f64(self, a: f64, b: f64) -> f64 {
-        match self {
-            Libm::Sin => a.sin(),
-            Libm::Cos => a.cos(),
-            Libm::Tan => a.tan(),
-            Libm::Tanh => a.tanh(),
-            Libm::Atan => a.atan(),
-            Libm::Exp => a.exp(),
-            Libm::Log => a.ln(),
-            Libm::Sqrt => a.sqrt(),
-            Libm::Fabs => a.abs(),
-            Libm::Cbrt => a.cbrt(),
-            Libm::Asin => a.asin(),
-            Libm::Acos => a.acos(),
-            Libm::Floor => a.floor(),
-            Libm::Pow => a.powf(b),
-            Libm::Atan2 => a.atan2(b),
-            Libm::Fmin => a.min(b),
-            Libm::Fmax => a.max(b),
-            Libm::Hypot => a.hypot(b),
-            Libm::Fmod => a % b,
-        }
+        libm_call!(self, a, b)
     }
 
     fn f32(self, a: f32, b: f32) -> f32 {
-        match self {
-            Libm::Sin => a.sin(),
-            Libm::Cos => a.cos(),
-            Libm::Tan => a.tan(),
-            Libm::Tanh => a.tanh(),
-            Libm::Atan => a.atan(),
-            Libm::Exp => a.exp(),
-            Libm::Log => a.ln(),
-            Libm::Sqrt => a.sqrt(),
-            Libm::Fabs => a.abs(),
-            Libm::Cbrt => a.cbrt(),
-            Libm::Asin => a.asin(),
-            Libm::Acos => a.acos(),
-            Libm::Floor => a.floor(),
-            Libm::Pow => a.powf(b),
-            Libm::Atan2 => a.atan2(b),
-            Libm::Fmin => a.min(b),
-            Libm::Fmax => a.max(b),
-            Libm::Hypot => a.hypot(b),
-            Libm::Fmod => a % b,
-        }
+        libm_call!(self, a, b)
     }
 }
 
@@ -430,7 +414,7 @@ impl<'s> Parser<'s> {
             &[("==", Bin::Eq), ("!=", Bin::Ne)],
             &[("<", Bin::Lt), (">", Bin::Gt), ("<=", Bin::Le), (">=", Bin::Ge)],
             &[("+", Bin::Add), ("-", Bin::Sub)],
-            &[("*", Bin::Mul), ("/", Bin::Div), ("%", Bin::Rem)],
+            &[("*", Bin::Mul), ("/", Bin::Div)],
         ];
         if level == LEVELS.len() {
             return self.unary();
@@ -617,7 +601,6 @@ impl Function {
             Bin::Sub => a - b,
             Bin::Mul => a * b,
             Bin::Div => a / b,
-            Bin::Rem => a % b,
             Bin::Lt => f64::from(u8::from(a < b)),
             Bin::Gt => f64::from(u8::from(a > b)),
             Bin::Le => f64::from(u8::from(a <= b)),

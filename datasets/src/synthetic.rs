@@ -27,6 +27,7 @@ use std::f64::consts::{FRAC_PI_2, PI};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::harness::Job;
 use crate::signature::{Param, ParamRole, Scalar, Signature};
 
 /// How programs are generated.
@@ -79,6 +80,13 @@ pub struct SyntheticProgram {
     pub source: String,
     /// The function's signature.
     pub signature: Signature,
+}
+
+impl SyntheticProgram {
+    /// A harness job running this program on `inputs` (`n_in` per pair).
+    pub fn job<'a>(&'a self, inputs: &'a [f32]) -> Job<'a> {
+        Job { name: &self.name, source: &self.source, signature: &self.signature, inputs }
+    }
 }
 
 /// Program `index` of `config.seed`'s stream: always the same text for the same config and index.

@@ -2,7 +2,7 @@
 //! every shape give the same outputs both ways; what it does not run is a clear error.
 
 use compnet_datasets::c_eval::Function;
-use compnet_datasets::harness::{Harness, HarnessConfig, Job};
+use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::signature::{Scalar, Signature};
 use compnet_datasets::synthetic::{SyntheticConfig, generate};
 use rand::{Rng, SeedableRng};
@@ -23,12 +23,7 @@ fn the_interpreter_matches_the_compiled_c_on_generated_programs() {
         .map(|p| (0..p.signature.n_in() * 64).map(|_| rng.random_range(-1.0f32..1.0)).collect())
         .collect();
     let harness = Harness::new(HarnessConfig { runs: 1, ..HarnessConfig::default() });
-    let jobs = programs.iter().zip(&inputs).map(|(p, x)| Job {
-        name: &p.name,
-        source: &p.source,
-        signature: &p.signature,
-        inputs: x,
-    });
+    let jobs = programs.iter().zip(&inputs).map(|(p, x)| p.job(x));
     let (mut compared, mut worst) = (0usize, 0f64);
     for ((o, p), x) in harness.evaluate_batch(jobs).iter().zip(&programs).zip(&inputs) {
         let pairs = o.result.as_ref().unwrap_or_else(|r| panic!("{}: {r}\n{}", p.name, p.source));

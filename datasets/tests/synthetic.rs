@@ -2,7 +2,7 @@
 //! programs the sandboxed harness accepts with finite, bounded outputs, and their token counts.
 
 use compnet_datasets::c_tokens::{TokenKind, count_tokens, dedup_key, tokenize};
-use compnet_datasets::harness::{Harness, HarnessConfig, Job};
+use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::signature::{ParamRole, Scalar, Signature};
 use compnet_datasets::synthetic::{SyntheticConfig, generate};
 use rand::{Rng, SeedableRng};
@@ -133,12 +133,7 @@ fn the_harness_accepts_every_program_with_bounded_outputs() {
         })
         .collect();
     let harness = Harness::new(HarnessConfig { runs: 2, max_abs_output: Some(10.0), ..HarnessConfig::default() });
-    let jobs = programs.iter().zip(&inputs).map(|(p, x)| Job {
-        name: &p.name,
-        source: &p.source,
-        signature: &p.signature,
-        inputs: x,
-    });
+    let jobs = programs.iter().zip(&inputs).map(|(p, x)| p.job(x));
     let outcomes = harness.evaluate_batch(jobs);
     let mut largest = 0f32;
     for (o, p) in outcomes.iter().zip(&programs) {
@@ -174,12 +169,7 @@ fn affine_programs_compute_an_affine_function() {
         })
         .collect();
     let harness = Harness::new(HarnessConfig { runs: 1, max_abs_output: Some(10.0), ..HarnessConfig::default() });
-    let jobs = programs.iter().zip(&inputs).map(|(p, x)| Job {
-        name: &p.name,
-        source: &p.source,
-        signature: &p.signature,
-        inputs: x,
-    });
+    let jobs = programs.iter().zip(&inputs).map(|(p, x)| p.job(x));
     for (o, p) in harness.evaluate_batch(jobs).iter().zip(&programs) {
         let pairs = o.result.as_ref().unwrap_or_else(|r| panic!("{}: {r}\n{}", p.name, p.source));
         let (n, m) = (p.signature.n_in(), p.signature.n_out());

@@ -622,8 +622,9 @@ pub fn stub_header(dir: &Path, header: &str) -> bool {
             && std::fs::write(&path, "/* compnet ExeStack: empty stand-in for a header this machine lacks */\n").is_ok()
 }
 
-/// Stage 3: runs every program not yet journaled; returns the ids kept (journaled before or now)
-/// and how many ran in this invocation.
+/// Stage 3: runs every program not yet journaled (in the sandboxed harness, or with
+/// [`BuildConfig::interpret`] in the C interpreter); returns the ids kept (journaled before or
+/// now) and how many ran in this invocation.
 fn run_harness(
     programs: &[Program],
     work: &Path,
