@@ -148,6 +148,47 @@ fn a_fomaml_head_start_is_where_every_program_begins() {
 }
 
 #[test]
+fn a_run_can_start_from_another_runs_compnet() {
+    // Learning rate 0 from `--init`: the run validates exactly as the checkpoint it started from
+    // (its best epoch's MSE), whatever its seed; a fresh network of the same flags does not.
+    let dir = tempfile::tempdir().unwrap();
+    let from = tiny_checkpoint();
+    let best = metrics(from.parent().unwrap()).iter().map(|m| m.2).fold(f64::INFINITY, f64::min);
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut c = train_command_with(&out, 1, 32, "0");
+        c.args(["--final-lr", "0", "--seed", "5"]).args(extra);
+        (c.output().unwrap(), out)
+    };
+    let init = from.to_str().unwrap();
+    let (output, out) = run("init", &["--init", init]);
+    ok(output, "compnet train --init");
+    let started = metrics(&out)[0].2;
+    assert!((started - best).abs() <= 1e-6 * best.max(1.0), "validation MSE {started}, the checkpoint's {best}");
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["init"], serde_json::json!(init));
+    let (output, fresh) = run("fresh", &[]);
+    ok(output, "compnet train");
+    assert!((metrics(&fresh)[0].2 - best).abs() > 1e-3 * best.max(1.0), "a fresh network validated as the checkpoint");
+
+    // Another network (here a narrower encoder) is refused, naming the checkpoint's config.
+    let out = dir.path().join("narrow");
+    let output = train_command_with(&out, 1, 16, "0").args(["--init", init]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--init") && stderr.contains("compnet.json") && stderr.contains("different network"),
+        "{stderr}"
+    );
+    // And a folder without a checkpoint is named.
+    let output =
+        train_command_with(&dir.path().join("none"), 1, 32, "0").args(["--init"]).arg(dir.path()).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no CompNet checkpoint"));
+}
+
+#[test]
 fn killed_training_resumes_to_the_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     let (resumed, whole) = (dir.path().join("resumed"), dir.path().join("whole"));

@@ -34,6 +34,11 @@ pub(super) struct TrainArgs {
     /// Continue from `OUT/checkpoint` (the same flags as the run that wrote it).
     #[arg(long)]
     resume: bool,
+    /// Start from this CompNet checkpoint folder's weights (e.g. a run's `best/` pretrained on
+    /// synthetic programs), with this run's own optimiser and schedule. The network flags must
+    /// build the same network (dropout may differ).
+    #[arg(long, conflicts_with = "start_fomaml")]
+    init: Option<PathBuf>,
     /// Covering surrogate shape `n_in,hidden…,n_out`.
     #[arg(long, default_value = "18,32,32,8")]
     covering: String,
@@ -194,6 +199,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         }),
         start: (a.start_fomaml > 0)
             .then_some(HeadStart { fomaml_steps: a.start_fomaml, head_scale: a.start_head_scale }),
+        init: a.init.clone(),
     };
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;

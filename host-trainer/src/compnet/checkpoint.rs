@@ -62,6 +62,27 @@ pub fn write_model(dir: &Path, net: &CompNet, config: &CompNetConfig) -> anyhow:
 
 /// Loads the CompNet in checkpoint folder `dir` onto `device`.
 pub fn load_model(dir: &Path, device: &Device) -> anyhow::Result<(CompNet, CompNetConfig)> {
+    let (found, config) = read_config(dir)?;
+    let net = load_weights(&found, &config, device)?;
+    Ok((net, config))
+}
+
+/// The weights of checkpoint folder `dir` in a network built from `config`, which may differ from
+/// the checkpoint's own only in what training alone uses (dropout): a run that starts from
+/// another run's CompNet (`compnet train --init`).
+pub fn load_model_as(dir: &Path, config: &CompNetConfig, device: &Device) -> anyhow::Result<CompNet> {
+    let (found, saved) = read_config(dir)?;
+    let comparable = CompNetConfig { dropout: config.dropout, ..saved.clone() };
+    ensure!(
+        comparable == *config,
+        "{} holds a different network than this run builds: {saved:?}, not {config:?} (the flags must \
+         give the same widths, layers, heads, covering shape, token limit and literal-value channel)",
+        found.join(CONFIG_FILE).display()
+    );
+    load_weights(&found, config, device)
+}
+
+fn read_config(dir: &Path) -> anyhow::Result<(PathBuf, CompNetConfig)> {
     let found = resolve(dir).with_context(|| {
         format!("no CompNet checkpoint in {} (expected {CONFIG_FILE} and {WEIGHTS_FILE})", dir.display())
     })?;
@@ -69,12 +90,14 @@ pub fn load_model(dir: &Path, device: &Device) -> anyhow::Result<(CompNet, CompN
         .with_context(|| format!("cannot read {}", found.join(CONFIG_FILE).display()))?;
     let config: CompNetConfig = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a CompNet config", found.join(CONFIG_FILE).display()))?;
+    Ok((found, config))
+}
+
+fn load_weights(found: &Path, config: &CompNetConfig, device: &Device) -> anyhow::Result<CompNet> {
     let path = found.join(WEIGHTS_FILE);
     let record = ModuleRecord::load(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e:?}", path.display()))?;
     ensure!(!record.is_empty(), "{} holds no tensors", path.display());
     let net = config.init(device, 0)?;
-    let net = net
-        .try_load_record(record.validate(true))
-        .map_err(|e| anyhow::anyhow!("{} does not fit {}: {e:?}", path.display(), CONFIG_FILE))?;
-    Ok((net, config))
+    net.try_load_record(record.validate(true))
+        .map_err(|e| anyhow::anyhow!("{} does not fit {}: {e:?}", path.display(), CONFIG_FILE))
 }

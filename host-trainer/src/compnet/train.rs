@@ -65,6 +65,10 @@ pub struct TrainConfig {
     /// Where a fresh CompNet's generated surrogates start (`None`: a Xavier-spread head around 0).
     #[serde(default)]
     pub start: Option<HeadStart>,
+    /// The CompNet checkpoint folder a fresh run starts from (its weights; this run's own
+    /// optimiser and schedule), e.g. one pretrained on synthetic programs. `None`: a fresh network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<PathBuf>,
 }
 
 /// A fresh CompNet's parameter head moved to a meta-learned start ([`CompNet::start_at`]): the
@@ -276,7 +280,11 @@ pub fn train(
                 ckpt_dir.display()
             );
             train_device.seed(config.seed);
-            let mut net = config.model.init(&train_device, config.seed)?;
+            let mut net = match &config.init {
+                Some(dir) => checkpoint::load_model_as(dir, &config.model, &train_device)
+                    .with_context(|| format!("--init {}", dir.display()))?,
+                None => config.model.init(&train_device, config.seed)?,
+            };
             if let Some(start) = &config.start {
                 let params = options.start_params.as_deref().context("a head start without its parameters")?;
                 net = net.start_at(params, start.head_scale)?;
@@ -527,6 +535,7 @@ mod tests {
             weight_penalty: 0.0,
             meta: None,
             start: None,
+            init: None,
         };
         assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
