@@ -469,10 +469,10 @@ pub fn write(dir: &Path, r: &EvalReport) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir)?;
     crate::artifacts::write_json(&dir.join("results.json"), r)?;
     for (name, plot) in [
-        ("loss-vs-size.png", plot_loss_vs_size as fn(&Path, &EvalReport) -> anyhow::Result<()>),
+        ("loss-vs-size.png", plot_loss_vs_size as fn(&Path, &EvalReport, bool) -> anyhow::Result<()>),
         ("epochs.png", plot_epochs),
     ] {
-        if let Err(e) = plot(&dir.join(name), r) {
+        if let Err(e) = plot(&dir.join(name), r, register_font()) {
             eprintln!("warning: cannot draw {name} ({e:#}); `compnet eval --report-from results.json` redraws it");
         }
     }
@@ -713,8 +713,8 @@ pub fn markdown(r: &EvalReport) -> String {
 }
 
 /// `loss-vs-size.png`: geometric-mean test loss over programs against data size, per method and benchmark.
-pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
-    let labels = register_font();
+/// Without `labels` (no font on the machine) it is lines alone.
+pub fn plot_loss_vs_size(path: &Path, r: &EvalReport, labels: bool) -> anyhow::Result<()> {
     let n = r.benchmarks.len().max(1);
     write_png_plot(path, (520 * n as u32, 420), |root| {
         for (area, b) in root.split_evenly((1, n)).iter().zip(&r.benchmarks) {
@@ -740,17 +740,17 @@ pub fn plot_loss_vs_size(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
             let k = b.sizes.len().max(2);
             let mut chart = builder.build_cartesian_2d(0f64..(k - 1) as f64, (lo..hi).log_scale())?;
             let sizes = b.sizes.clone();
-            let mut mesh = chart.configure_mesh();
             let x_label = |x: &f64| sizes.get(x.round() as usize).map_or(String::new(), |s| size_label(*s));
+            // A mesh measures its label text even when it has none: without a font, no mesh.
             if labels {
-                mesh.x_labels(k)
+                chart
+                    .configure_mesh()
+                    .x_labels(k)
                     .x_label_formatter(&x_label)
                     .y_desc("geo. mean test MSE")
-                    .label_style(("sans-serif", 12));
-            } else {
-                mesh.x_labels(0).y_labels(0);
+                    .label_style(("sans-serif", 12))
+                    .draw()?;
             }
-            mesh.draw()?;
             for (m, values) in series {
                 let color = match m {
                     Method::Cpn => RED,
@@ -797,8 +797,7 @@ fn panel<'a, 'b, DB: DrawingBackend>(
 /// `epochs.png`: training-time improvement (RND's epochs to its final loss ÷ the method's) per
 /// program of each benchmark with at most 12 programs, one bar per method; a missing bar: the
 /// method did not reach the target.
-pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
-    let labels = register_font();
+pub fn plot_epochs(path: &Path, r: &EvalReport, labels: bool) -> anyhow::Result<()> {
     let benches: Vec<&BenchmarkResult> = r.benchmarks.iter().filter(|b| b.programs.len() <= 12).collect();
     let n = benches.len().max(1);
     write_png_plot(path, (560 * n as u32, 380), |root| {
@@ -826,17 +825,16 @@ pub fn plot_epochs(path: &Path, r: &EvalReport) -> anyhow::Result<()> {
                     String::new()
                 }
             };
-            let mut mesh = chart.configure_mesh();
-            mesh.disable_x_mesh();
             if labels {
-                mesh.x_labels(2 * k + 1)
+                chart
+                    .configure_mesh()
+                    .disable_x_mesh()
+                    .x_labels(2 * k + 1)
                     .x_label_formatter(&x_label)
                     .y_desc("RND epochs ÷ method epochs")
-                    .label_style(("sans-serif", 12));
-            } else {
-                mesh.x_labels(0).y_labels(0);
+                    .label_style(("sans-serif", 12))
+                    .draw()?;
             }
-            mesh.draw()?;
             for (j, (m, color)) in methods.iter().enumerate() {
                 let bars: Vec<Rectangle<(f64, f64)>> = (0..b.programs.len())
                     .filter_map(|p| {
@@ -887,6 +885,22 @@ mod tests {
             }],
             colour: colour.then(|| ColourResult { images: Vec::new(), by_method: BTreeMap::new() }),
             seconds: if colour { 300.0 } else { 200.0 },
+        }
+    }
+
+    /// The GPU machine has no font: the plots are then drawn without text, not dropped.
+    #[test]
+    fn plots_are_drawn_without_a_font() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = report("ParrotBench", "compnet eval", &["fft", "sobel"], false);
+        r.benchmarks[0].epochs_to_target.insert("CPN".into(), vec![Some(2000), None]);
+        r.benchmarks[0].epochs_to_target.insert("RND".into(), vec![Some(4000), Some(5000)]);
+        for (name, plot) in [
+            ("size.png", plot_loss_vs_size as fn(&Path, &EvalReport, bool) -> anyhow::Result<()>),
+            ("epochs.png", plot_epochs),
+        ] {
+            plot(&dir.path().join(name), &r, false).unwrap();
+            assert_eq!(&std::fs::read(dir.path().join(name)).unwrap()[1..4], b"PNG", "{name}");
         }
     }
 
