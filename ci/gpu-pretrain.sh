@@ -18,6 +18,9 @@
 # exestack: the shipped default's recipe (host-trainer/checkpoints/default/TRAINING.md) on
 #   .gpu/exestack/train.parquet, from .gpu/pretrained (run real-pre) and, side by side unless
 #   CONTROL=0, from a fresh network (run real-ctl); REAL_EPOCHS (default 24), REAL_ARGS added.
+# Both stages: LR (default 5e-4, the shipped default's) and PENALTIES (default the shipped default's
+# "--saturation-penalty 1 --weight-penalty 0.1"; PENALTIES="" trains on the MSE alone, which
+# learns a synthetic family faster: docs/compnet.md).
 # Brings back: log-*.txt, run-*.tgz, synthetic-stats.json, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
@@ -27,7 +30,8 @@ job=ci/gpu-job.sh
 syn=/tmp/compnet-pretrain-synthetic
 # What both stages share with the shipped default: the covering shape, the peak learning rate and
 # the two penalties on the generated surrogates.
-common=(--device "${DEVICE:-cuda}" --covering 18,32,32,8 --lr 5e-4 --saturation-penalty 1 --weight-penalty 0.1)
+# shellcheck disable=SC2206 # the penalty flags are words
+common=(--device "${DEVICE:-cuda}" --covering 18,32,32,8 --lr "${LR:-5e-4}" ${PENALTIES---saturation-penalty 1 --weight-penalty 0.1})
 
 pack() {
   tar czf "$OUT/run-$1.tgz" --exclude=checkpoint --exclude=checkpoint.old -C runs/train "$1"
