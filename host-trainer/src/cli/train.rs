@@ -15,7 +15,7 @@ use crate::artifacts;
 use crate::compnet::CoveringShape;
 use crate::compnet::adapt::{InnerLoop, InnerOptimizer};
 use crate::compnet::checkpoint;
-use crate::compnet::network::{CompNetConfig, TokenBatch, masked_mse};
+use crate::compnet::network::{CompNetConfig, Pooling, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
 use crate::compnet::train::{HeadStart, MetaTerm, RunOptions, TrainConfig, train, write_curves};
 use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml};
@@ -42,6 +42,10 @@ pub(super) struct TrainArgs {
     /// Covering surrogate shape `n_in,hidden…,n_out`.
     #[arg(long, default_value = "18,32,32,8")]
     covering: String,
+    /// What of the encoder's output the parameter head reads: the first token's state (as BERT
+    /// classifies) or the mean over the program's tokens.
+    #[arg(long, value_enum, default_value_t = Pooling::First)]
+    pooling: Pooling,
     /// Hidden activation of the covering surrogate.
     #[arg(long, default_value = "sigmoid")]
     activation: String,
@@ -179,6 +183,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         covering: covering.clone(),
         dropout: a.dropout,
         literal_values: !a.no_literal_values,
+        pooling: a.pooling,
     };
     let config = TrainConfig {
         model,

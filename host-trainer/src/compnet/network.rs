@@ -39,6 +39,21 @@ pub struct CompNetConfig {
     /// (false in checkpoints written before it existed).
     #[serde(default)]
     pub literal_values: bool,
+    /// What of the encoder's output the parameter head reads (the first token's, in checkpoints
+    /// written before it existed).
+    #[serde(default)]
+    pub pooling: Pooling,
+}
+
+/// What of the encoder's output the parameter head reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooling {
+    /// The first token's state (`[CLS]`, as BERT classifies).
+    #[default]
+    First,
+    /// The mean of every real token's state (padding left out).
+    Mean,
 }
 
 impl CompNetConfig {
@@ -54,6 +69,7 @@ impl CompNetConfig {
             covering,
             dropout: 0.0,
             literal_values: true,
+            pooling: Pooling::First,
         }
     }
 
@@ -92,6 +108,7 @@ impl CompNetConfig {
             head,
             covering: self.covering.clone(),
             max_tokens: self.max_tokens,
+            pooling: self.pooling,
         })
     }
 }
@@ -111,6 +128,8 @@ pub struct CompNet {
     covering: CoveringShape,
     #[module(skip)]
     max_tokens: usize,
+    #[module(skip)]
+    pooling: Pooling,
 }
 
 /// How many features [`literal_features`] gives a literal.
@@ -211,10 +230,17 @@ impl CompNet {
             x = x + literals.forward(tokens.literals);
         }
         let x = self.embedding_norm.forward(x);
-        let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(tokens.padding));
+        let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(tokens.padding.clone()));
         let d = h.dims()[2];
-        let first = h.slice([0..programs, 0..1]).reshape([programs, d]);
-        self.head.forward(self.pooled_norm.forward(first))
+        let pooled = match self.pooling {
+            Pooling::First => h.slice([0..programs, 0..1]).reshape([programs, d]),
+            Pooling::Mean => {
+                let real = tokens.padding.bool_not().float().reshape([programs, len, 1]);
+                let count = real.clone().sum_dim(1).clamp_min(1.0).reshape([programs, 1]);
+                (h * real).sum_dim(1).reshape([programs, d]) / count
+            }
+        };
+        self.head.forward(self.pooled_norm.forward(pooled))
     }
 
     /// Runs every program's generated surrogate on its own inputs:
@@ -346,6 +372,7 @@ mod tests {
             covering: CoveringShape { n_in: 3, hidden: vec![4], n_out: 2, activation: "sigmoid".into() },
             dropout: 0.0,
             literal_values: true,
+            pooling: Pooling::First,
         }
     }
 
@@ -427,18 +454,44 @@ mod tests {
     }
 
     /// Padding does not change a program's generated parameters.
+    /// Padding changes nothing, whichever state the head reads; and the two poolings differ.
     #[test]
     fn padding_is_masked() {
         let device = Device::flex();
-        let net = tiny().init(&device, 1).unwrap();
         let a = program(&[2, 5, 9, 11], &[(1, 3.5)]);
         let b = program(&(0..20).map(|k| 5 + k % 30).collect::<Vec<u32>>(), &[(4, 0.1), (19, 1e6)]);
-        let alone: Vec<f32> =
-            net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
-        let batched: Vec<f32> =
-            net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
-        let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-        assert!(worst < 1e-5, "padding changed the parameters by {worst}");
+        let mut read = Vec::new();
+        for pooling in [Pooling::First, Pooling::Mean] {
+            let net = CompNetConfig { pooling, ..tiny() }.init(&device, 1).unwrap();
+            let alone: Vec<f32> =
+                net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
+            let batched: Vec<f32> =
+                net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
+            let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{pooling:?}: padding changed the parameters by {worst}");
+            read.push(alone);
+        }
+        let apart = read[0].iter().zip(&read[1]).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(apart > 1e-3, "mean pooling generated what first-token pooling did");
+    }
+
+    /// Mean pooling is the plain mean of the real tokens' encoder states. With the positions
+    /// zeroed, attention cannot tell a sequence from itself repeated (each token attends to the
+    /// same mixture), so a program and the program twice over generate the same surrogate.
+    #[test]
+    fn mean_pooling_averages_the_real_tokens() {
+        let device = Device::flex();
+        let mut net = CompNetConfig { pooling: Pooling::Mean, ..tiny() }.init(&device, 2).unwrap();
+        let zeros = Tensor::<2>::zeros(net.positions.weight.dims(), &device);
+        net.positions.weight = Param::from_tensor(zeros);
+        let once = program(&[3, 7, 12], &[]);
+        let twice = program(&[3, 7, 12, 3, 7, 12], &[]);
+        let generated = |p: &EncodedProgram| -> Vec<f32> {
+            net.generate(TokenBatch::new(&[p], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
+        };
+        let (a, b) = (generated(&once), generated(&twice));
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "the mean of a repeated sequence moved by {worst}");
     }
 
     /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
