@@ -27,7 +27,7 @@ set -euo pipefail
 stage=${1:?usage: ci/gpu-pretrain.sh synthetic|exestack TRAIN_SECONDS}
 seconds=${2:?usage: ci/gpu-pretrain.sh synthetic|exestack TRAIN_SECONDS}
 job=ci/gpu-job.sh
-syn=/tmp/compnet-pretrain-synthetic
+syn=/tmp/compnet-synthetic # where ci/gpu-train.sh builds them
 # What both stages share with the shipped default: the covering shape, the peak learning rate and
 # the two penalties on the generated surrogates.
 # shellcheck disable=SC2206 # the penalty flags are words
@@ -41,14 +41,10 @@ case "$stage" in
 synthetic)
   name=${PRE:-pre}
   log="$OUT/log-$name.txt"
-  start=$(date +%s)
-  if [ ! -f "$syn/stats.json" ]; then
-    # shellcheck disable=SC2086 # the flags are words
-    $job dataset synthetic --interpret --count "${SYN_COUNT:-500000}" --pairs "${SYN_PAIRS:-256}" ${SYN_ARGS:-} \
-      --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
-  fi
-  cp "$syn/stats.json" "$OUT/synthetic-stats.json"
-  echo "synthetic programs ready: $(( $(date +%s) - start )) s on $(nproc) cores" | tee -a "$log"
+  # The programs are built as ci/gpu-train.sh builds them (interpreted, on all cores, kept in /tmp
+  # while the machine stays warm).
+  RUN=$name SKIP_BENCH=1 SYNTHETIC_ONLY=1 SYN_COUNT=${SYN_COUNT:-500000} \
+    SYN_ARGS="--pairs ${SYN_PAIRS:-256} ${SYN_ARGS:-}" ci/gpu-train.sh 0
   half=$(( ${SYN_PAIRS:-256} / 2 ))
   status=0
   # shellcheck disable=SC2086

@@ -453,7 +453,6 @@ mod tests {
         assert_eq!(trained.generate(TokenBatch::new(&refs, 8, 32, &device.clone().autodiff())).dims(), [2, n]);
     }
 
-    /// Padding does not change a program's generated parameters.
     /// Padding changes nothing, whichever state the head reads; and the two poolings differ.
     #[test]
     fn padding_is_masked() {
@@ -467,31 +466,44 @@ mod tests {
                 net.generate(TokenBatch::new(&[&a], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
             let batched: Vec<f32> =
                 net.generate(TokenBatch::new(&[&a, &b], 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap();
-            let worst = alone.iter().zip(&batched).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            let worst = largest_difference(&alone, &batched);
             assert!(worst < 1e-5, "{pooling:?}: padding changed the parameters by {worst}");
             read.push(alone);
         }
-        let apart = read[0].iter().zip(&read[1]).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let apart = largest_difference(&read[0], &read[1]);
         assert!(apart > 1e-3, "mean pooling generated what first-token pooling did");
     }
 
-    /// Mean pooling is the plain mean of the real tokens' encoder states. With the positions
-    /// zeroed, attention cannot tell a sequence from itself repeated (each token attends to the
-    /// same mixture), so a program and the program twice over generate the same surrogate.
+    fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max)
+    }
+
+    /// Mean pooling reads every real token's encoder state alike. With the positions zeroed,
+    /// attention cannot tell a sequence from its reversal or from itself repeated (each token
+    /// attends to the same mixture), so all three pool alike; the first token's state does tell the
+    /// reversal apart. (A sum would pool alike too: the layer norm after pooling removes the scale.
+    /// That padding is left out of the mean is `padding_is_masked`'s.)
     #[test]
     fn mean_pooling_averages_the_real_tokens() {
         let device = Device::flex();
-        let mut net = CompNetConfig { pooling: Pooling::Mean, ..tiny() }.init(&device, 2).unwrap();
-        let zeros = Tensor::<2>::zeros(net.positions.weight.dims(), &device);
-        net.positions.weight = Param::from_tensor(zeros);
-        let once = program(&[3, 7, 12], &[]);
-        let twice = program(&[3, 7, 12, 3, 7, 12], &[]);
-        let generated = |p: &EncodedProgram| -> Vec<f32> {
-            net.generate(TokenBatch::new(&[p], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
-        };
-        let (a, b) = (generated(&once), generated(&twice));
-        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-        assert!(worst < 1e-5, "the mean of a repeated sequence moved by {worst}");
+        let (once, reversed, twice) =
+            (program(&[3, 7, 12], &[]), program(&[12, 7, 3], &[]), program(&[3, 7, 12, 3, 7, 12], &[]));
+        for pooling in [Pooling::Mean, Pooling::First] {
+            let mut net = CompNetConfig { pooling, ..tiny() }.init(&device, 2).unwrap();
+            let zeros = Tensor::<2>::zeros(net.positions.weight.dims(), &device);
+            net.positions.weight = Param::from_tensor(zeros);
+            let generated = |p: &EncodedProgram| -> Vec<f32> {
+                net.generate(TokenBatch::new(&[p], 1, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
+            };
+            let (a, r, t) = (generated(&once), generated(&reversed), generated(&twice));
+            let repeated = largest_difference(&a, &t);
+            assert!(repeated < 1e-5, "{pooling:?}: the repeated sequence moved the parameters by {repeated}");
+            let order = largest_difference(&a, &r);
+            match pooling {
+                Pooling::Mean => assert!(order < 1e-5, "the mean moved by {order} when the order was reversed"),
+                Pooling::First => assert!(order > 1e-3, "the first token's state did not see the reversal"),
+            }
+        }
     }
 
     /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
