@@ -21,13 +21,13 @@
 # Both stages: LR (default 5e-4, the shipped default's) and PENALTIES (default the shipped default's
 # "--saturation-penalty 1 --weight-penalty 0.1"; PENALTIES="" trains on the MSE alone, which
 # learns a synthetic family faster: docs/compnet.md).
-# Brings back: log-*.txt, run-*.tgz, synthetic-stats.json, cubecl-cache/.
+# Brings back: log-*.txt, run-*.tgz, synthetic-stats-$PRE.json, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 stage=${1:?usage: ci/gpu-pretrain.sh synthetic|exestack TRAIN_SECONDS}
 seconds=${2:?usage: ci/gpu-pretrain.sh synthetic|exestack TRAIN_SECONDS}
 job=ci/gpu-job.sh
-syn=/tmp/compnet-synthetic # where ci/gpu-train.sh builds them
+syn=${SYN_DIR:-/tmp/compnet-synthetic} # where ci/gpu-train.sh builds them
 # What both stages share with the shipped default: the covering shape, the peak learning rate and
 # the two penalties on the generated surrogates.
 # shellcheck disable=SC2206 # the penalty flags are words

@@ -17,11 +17,13 @@
 #   RUN=default SKIP_BENCH=1 ci/gpu-train.sh 360 30 & RUN=wide COVERING=64,32,32,64 SKIP_BENCH=1 ci/gpu-train.sh 360 30 & wait
 # SKIP_BENCH=1 skips the throughput benchmarks (then give EPOCHS). SYN_COUNT=0 trains on the
 # ExeStack programs alone (no synthetic programs are generated); WARMUP sets the warm-up steps
-# (default 1000); TRAIN_ARGS adds `compnet train` flags (e.g. "--dropout 0.1"); SYN_ARGS adds
-# `compnet dataset synthetic` flags (e.g. "--max-depth 2 --no-loops"). NO_EXESTACK=1 trains on the
-# synthetic programs alone, validating on their held-out split (then give EPOCHS). The synthetic
-# outputs come from the C interpreter (`dataset synthetic --interpret`); SYN_HARNESS=1 compiles them.
-# Brings back: log-RUN.txt, bench-*.txt, synthetic-stats.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
+# (default 1000) and LR the peak learning rate (default 5e-4); TRAIN_ARGS adds `compnet train`
+# flags (e.g. "--dropout 0.1"); SYN_ARGS adds `compnet dataset synthetic` flags (e.g. "--max-depth
+# 2 --no-loops"). NO_EXESTACK=1 trains on the synthetic programs alone, validating on their
+# held-out split (then give EPOCHS). The synthetic outputs come from the C interpreter (`dataset
+# synthetic --interpret`); SYN_HARNESS=1 compiles them. SYN_DIR (default /tmp/compnet-synthetic)
+# is where they are built, and kept while the machine stays warm: two families need two folders.
+# Brings back: log-RUN.txt, bench-*.txt, synthetic-stats-RUN.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 seconds=${1:?usage: ci/gpu-train.sh TRAIN_SECONDS [EPOCHS]}
@@ -29,7 +31,7 @@ epochs=${2:-}
 job=ci/gpu-job.sh
 name=${RUN:-compnet}
 run=runs/train/$name
-syn=/tmp/compnet-synthetic
+syn=${SYN_DIR:-/tmp/compnet-synthetic}
 log="$OUT/log-$name.txt"
 
 if [ -z "${SKIP_BENCH:-}" ]; then
@@ -40,7 +42,7 @@ fi
 start=$(date +%s)
 synthetic=()
 if [ "${SYN_COUNT:-16000}" = 0 ]; then
-  echo '{"kept": 0}' > "$OUT/synthetic-stats.json"
+  echo '{"kept": 0}' > "$OUT/synthetic-stats-$name.json"
 else
   synthetic=(--train "$syn/train.parquet" --train "$syn/test.parquet")
 fi
@@ -53,7 +55,7 @@ if [ "${SYN_COUNT:-16000}" != 0 ] && [ ! -f "$syn/stats.json" ]; then
   [ -z "${SYN_HARNESS:-}" ] || interpret=()
   $job dataset synthetic --count "${SYN_COUNT:-16000}" ${SYN_ARGS:-} "${interpret[@]}" --threads "$(nproc)" --out "$syn" --quiet 2>&1 | tee -a "$log"
 fi
-[ "${SYN_COUNT:-16000}" = 0 ] || cp "$syn/stats.json" "$OUT/synthetic-stats.json"
+[ "${SYN_COUNT:-16000}" = 0 ] || cp "$syn/stats.json" "$OUT/synthetic-stats-$name.json"
 echo "synthetic programs ready: $(( $(date +%s) - start )) s on $(nproc) cores" | tee -a "$log"
 if [ -n "${SYNTHETIC_ONLY:-}" ]; then exit 0; fi
 
@@ -67,7 +69,7 @@ fi
 if [ -z "$epochs" ]; then
   # steps/s of the default shape, programs after filtering ≈ synthetic kept + ExeStack's.
   sps=$(awk '/^steps\/s/ {print $2}' "$OUT/bench-default.txt")
-  kept=$(python3 -c "import json; print(json.load(open('$OUT/synthetic-stats.json'))['kept'])")
+  kept=$(python3 -c "import json; print(json.load(open('$OUT/synthetic-stats-$name.json'))['kept'])")
   real=$(cat .gpu/exestack/programs.txt)
   epochs=$(python3 -c "print(max(1, int($sps * ${TOTAL_SECONDS:-900} / (($kept + $real) / 32))))")
 fi
@@ -80,7 +82,7 @@ if [ -n "${NO_EXESTACK:-}" ]; then
 fi
 status=0
 $job train --device "${DEVICE:-cuda}" "${data[@]}" \
-  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr 5e-4 --warmup "${WARMUP:-1000}" --time-limit "$seconds" ${TRAIN_ARGS:-} "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
+  --out "$run" --epochs "$epochs" --covering "${COVERING:-18,32,32,8}" --lr "${LR:-5e-4}" --warmup "${WARMUP:-1000}" --time-limit "$seconds" ${TRAIN_ARGS:-} "${resume[@]}" 2>&1 | tee -a "$log" || status=$?
 tar czf "$OUT/run-$name.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 ls -l "$OUT" | tee -a "$log"
 exit $status
