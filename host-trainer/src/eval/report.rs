@@ -455,6 +455,11 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     Ok(merged)
 }
 
+/// A mean test loss in the report's tables; "–" for a method this run did not finetune.
+fn loss_cell(v: Option<f64>) -> String {
+    v.map_or("–".to_owned(), |v| format!("{v:.3e}"))
+}
+
 fn size_label(s: f64) -> String {
     format!("{} %", s * 100.0)
 }
@@ -613,9 +618,9 @@ pub fn markdown(r: &EvalReport) -> String {
         if b.programs.len() <= 12 {
             for (p, name) in b.programs.iter().enumerate() {
                 for (k, &size) in b.sizes.iter().enumerate() {
-                    let v = |m: Method| b.mean_test.get(m.name()).map_or(f64::NAN, |v| v[k][p]);
+                    let v = |m: Method| loss_cell(b.mean_test.get(m.name()).map(|v| v[k][p]));
                     s += &format!(
-                        "| {name} | {} | {:.3e} | {:.3e} | {:.3e} | {:.3e} |\n",
+                        "| {name} | {} | {} | {} | {} | {} |\n",
                         size_label(size),
                         v(Method::Cpn),
                         v(Method::Fomaml),
@@ -627,10 +632,10 @@ pub fn markdown(r: &EvalReport) -> String {
         } else {
             for (k, &size) in b.sizes.iter().enumerate() {
                 let v = |m: Method| {
-                    b.mean_test.get(m.name()).map_or(f64::NAN, |v| v[k].iter().sum::<f64>() / v[k].len().max(1) as f64)
+                    loss_cell(b.mean_test.get(m.name()).map(|v| v[k].iter().sum::<f64>() / v[k].len().max(1) as f64))
                 };
                 s += &format!(
-                    "| (mean of {}) | {} | {:.3e} | {:.3e} | {:.3e} | {:.3e} |\n",
+                    "| (mean of {}) | {} | {} | {} | {} | {} |\n",
                     b.programs.len(),
                     size_label(size),
                     v(Method::Cpn),
@@ -1014,6 +1019,22 @@ mod tests {
             r.benchmarks[0].mean_test["RND"].iter().flatten().map(|v| v.to_bits()).collect()
         };
         assert_eq!(bits(&back), bits(&r));
+    }
+
+    #[test]
+    fn methods_not_run_read_as_a_dash_not_nan() {
+        let mut r = report("ParrotBench", "compnet eval --parrot x --methods CPN,RND", &["fft", "sobel"], false);
+        let b = &mut r.benchmarks[0];
+        b.sizes = vec![0.0, 1.0];
+        b.mean_test = [("CPN", vec![vec![1.0, 0.5], vec![0.1, 0.05]]), ("RND", vec![vec![2.0, 4.0], vec![0.2, 0.4]])]
+            .into_iter()
+            .map(|(m, v)| (m.to_owned(), v))
+            .collect();
+        b.improvement = improvements(&b.mean_test).unwrap();
+        let md = markdown(&r);
+        assert!(!md.contains("NaN"), "{md}");
+        assert!(md.contains("| fft | 0 % | 1.000e0 | – | – | 2.000e0 |"), "{md}");
+        assert!(md.contains("| sobel | 100 % | 5.000e-2 | – | – | 4.000e-1 |"), "{md}");
     }
 
     #[test]
