@@ -7,6 +7,7 @@
 //! * [`parrot`]: the six ParrotBench programs (C sources written here), their Rust reference
 //!   implementations, input generators and application error metrics.
 //! * [`images`]: real photographs read from the scikit-image wheel.
+//! * [`augment`]: exact rewrites of a program (its input parameters reordered) for more training text.
 //! * [`store`]: Parquet files of programs and their I/O pairs.
 //! * [`exestack`]: ExeStack, executable C functions from a corpus (folder or Debian sources),
 //!   extracted, sandboxed, deduplicated, split; resumable.
@@ -16,6 +17,7 @@
 //! * [`journal`]: append-only JSON-lines journals, the memory of resumable batches and builds.
 //! * [`IoPairs`]: input/output pairs of one program, the unit every other part exchanges.
 
+pub mod augment;
 pub mod c_eval;
 pub mod c_tokens;
 pub mod exestack;

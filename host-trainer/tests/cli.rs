@@ -229,3 +229,26 @@ fn export_and_run_reject_bad_input() {
     }
     assert_eq!(compnet_stdout(&["run", "good.cpn", "--input", "0.25,0.5"], dir.path()).trim(), "0.75");
 }
+
+/// `dataset augment` writes reordered copies that the C compiler confirms (`--verify`), counts
+/// them, and names a missing input file.
+#[test]
+fn augment_writes_verified_copies_and_names_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, err) =
+        compnet(&["dataset", "synthetic", "--count", "12", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
+    assert!(ok, "{err}");
+    let (ok, err) =
+        compnet(&["dataset", "augment", "d/train.parquet", "--out", "a/copies.parquet", "--verify", "4"], dir.path());
+    assert!(ok, "{err}");
+    let counts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a/copies.json")).unwrap()).unwrap();
+    let copies = counts["copies"].as_u64().unwrap();
+    // A synthetic train.parquet holds each program's train and test rows; both get the same orders.
+    assert!(copies > 0 && copies <= 2 * 3 * counts["programs_with_two_or_more_inputs"].as_u64().unwrap(), "{counts}");
+    assert_eq!(copies % 2, 0, "{counts}");
+    assert_eq!(counts["copies_verified_by_the_c_compiler"], 4, "{counts}");
+    let (ok, err) = compnet(&["dataset", "augment", "d/none.parquet", "--out", "a/x.parquet"], dir.path());
+    assert!(!ok);
+    assert!(err.contains("d/none.parquet"), "{err}");
+}

@@ -89,6 +89,18 @@ impl Lexeme<'_> {
     pub fn to_token(&self) -> Token {
         Token { kind: self.kind, text: self.text.to_string() }
     }
+
+    /// Where this token starts in `source`, the text [`lex`] read it from (a byte offset).
+    ///
+    /// # Panics
+    /// If the token was not lexed from `source`.
+    pub fn offset_in(&self, source: &str) -> usize {
+        let offset = (self.text.as_ptr() as usize).checked_sub(source.as_ptr() as usize);
+        match offset {
+            Some(at) if at + self.text.len() <= source.len() => at,
+            _ => panic!("token {:?} was not lexed from this source", self.text),
+        }
+    }
 }
 
 /// Why a text is not a sequence of C tokens. Lines and columns count from 1; columns count

@@ -69,6 +69,9 @@ enum DatasetCommand {
     Synthetic(exestack::SyntheticArgs),
     /// Re-split a dataset folder's programs between train and test (whole programs move).
     Split(exestack::SplitArgs),
+    /// Copies of a program file's programs with their input parameters reordered (the same
+    /// functions, new text; the pairs reordered alike): more training text without running anything.
+    Augment(exestack::AugmentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(DatasetCommand::Exestack(a)) => exestack::exestack_command(a),
         Command::Dataset(DatasetCommand::Synthetic(a)) => exestack::synthetic_command(a),
         Command::Dataset(DatasetCommand::Split(a)) => exestack::split_command(a),
+        Command::Dataset(DatasetCommand::Augment(a)) => exestack::augment_command(a),
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),
