@@ -18,8 +18,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::compile::{first_covering, load_compnets};
-use crate::compnet::CoveringShape;
 use crate::compnet::covering::training_frame;
+use crate::compnet::{CoveringShape, RandomInit};
 use crate::eval::baselines::{
     BASELINE_PAIRS, BaselineConfig, FOMAML_STEPS, PTS_STEPS, baseline_programs, fomaml, pretrain_shared,
 };
@@ -95,6 +95,14 @@ pub(super) struct EvalArgs {
     /// random draws.
     #[arg(long)]
     twins: bool,
+    /// A control in RND's place: its Xavier-uniform draw times this (1: the paper's RND). With
+    /// --rnd-bias, a start of small weights and negative hidden biases, which closes part of CPN's
+    /// lead at 100 % (docs/compnet.md, "What the 10 and 100 % rows measure").
+    #[arg(long, default_value_t = 1.0)]
+    rnd_scale: f32,
+    /// The control's hidden biases (0: the paper's RND; `--rnd-bias -2.7` reads as a number).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    rnd_bias: f32,
     /// The methods run (RND always: the improvements are over it). Without PTS and FOMAML no
     /// `--train` is needed; `--report-from` puts such a run's rows in place of another run's
     /// with the same data, when their RND rows agree.
@@ -209,6 +217,13 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
     ensure!(!a.twins || a.recycle > 0.0, "--twins gives every method CPN's two starts: it needs --recycle above 0");
+    ensure!(
+        a.rnd_scale.is_finite() && a.rnd_scale > 0.0,
+        "--rnd-scale {} must be a finite number above 0",
+        a.rnd_scale
+    );
+    ensure!(a.rnd_bias.is_finite(), "--rnd-bias {} must be a finite number", a.rnd_bias);
+    let rnd = RandomInit { weight_scale: a.rnd_scale, hidden_bias: a.rnd_bias };
     // In report order, whatever the order given.
     let given = a.methods.iter().map(|m| Method::parse(m)).collect::<anyhow::Result<Vec<_>>>()?;
     let methods: Vec<Method> = Method::ALL.into_iter().filter(|m| given.contains(m)).collect();
@@ -372,6 +387,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     fomaml: fomaml_init.clone(),
                     cpn_recycle: a.recycle as f32,
                     twins: a.twins,
+                    rnd,
                 };
                 let sized = run(
                     &batch_programs,
@@ -442,6 +458,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             // 2026-12-03 its compiled start, which then was that same reading).
             "cpn_second_start": "stretched",
             "twins": a.twins,
+            "rnd": rnd,
             "pts": pts_config,
             "fomaml": maml_config,
             "parrot_train_pairs": parrot_train_pairs,

@@ -21,5 +21,5 @@ pub mod recycle;
 pub mod train;
 pub mod zero_data;
 
-pub use covering::CoveringShape;
+pub use covering::{CoveringShape, RandomInit};
 pub use network::{CompNet, CompNetConfig};

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
 use crate::compnet::network::TokenBatch;
 use crate::compnet::recycle::recycle_dormant;
-use crate::compnet::{CompNet, CoveringShape};
+use crate::compnet::{CompNet, CoveringShape, RandomInit};
 
 /// An initialisation compared by the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -96,6 +96,9 @@ pub struct Inits {
     /// with the lower validation loss, PTS and FOMAML their start and its recycled version (the
     /// same threshold), RND two random draws ([`run`]; needs `cpn_recycle` > 0).
     pub twins: bool,
+    /// How RND draws its starts ([`RandomInit::XAVIER`]: the paper's baseline; otherwise a
+    /// scaled control, which every ratio is then over).
+    pub rnd: RandomInit,
 }
 
 impl Inits {
@@ -135,7 +138,9 @@ impl Inits {
             Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
             Method::Pts => self.pts.clone(),
             Method::Fomaml => self.fomaml.clone(),
-            Method::Rnd => covering.random_params(seed ^ (id << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1)),
+            Method::Rnd => {
+                covering.random_params_with(seed ^ (id << 20) ^ (trial as u64 + 1).wrapping_mul(0x51_7cc1), self.rnd)
+            }
         }
     }
 }
@@ -493,7 +498,15 @@ mod tests {
     /// The tests' starts: CPN's and FOMAML's as given, PTS all zeros, no stretched reading, no twins.
     fn toy_inits(cpn: Vec<f32>, fomaml: Vec<f32>, cpn_recycle: f32) -> Inits {
         let n = cpn.len();
-        Inits { cpn, cpn_stretched: Vec::new(), pts: vec![0.0; n], fomaml, cpn_recycle, twins: false }
+        Inits {
+            cpn,
+            cpn_stretched: Vec::new(),
+            pts: vec![0.0; n],
+            fomaml,
+            cpn_recycle,
+            twins: false,
+            rnd: RandomInit::XAVIER,
+        }
     }
 
     /// With recycling, CPN's rows finetune two starts and each trial keeps one: a trial that

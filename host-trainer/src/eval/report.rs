@@ -526,6 +526,18 @@ pub fn markdown(r: &EvalReport) -> String {
                   RND two random draws. The ratios are over this best-of-two RND.\n\n";
         }
     }
+    if let Some(rnd) = r.config.get("rnd").filter(|v| {
+        v.get("weight_scale").and_then(|w| w.as_f64()) != Some(1.0)
+            || v.get("hidden_bias").and_then(|b| b.as_f64()) != Some(0.0)
+    }) {
+        let num = |k: &str| rnd.get(k).and_then(|v| v.as_f64()).map_or(f64::NAN, |v| (v * 1e6).round() / 1e6);
+        s += &format!(
+            "**RND here is a control, not the paper's baseline:** its Xavier-uniform draw times {}, hidden \
+             biases {} (the paper's RND: times 1, biases 0). Every ratio is over this control.\n\n",
+            num("weight_scale"),
+            num("hidden_bias")
+        );
+    }
     if let Some(apart) = r.config.get("methods_run_apart").and_then(|m| m.as_array()).filter(|m| !m.is_empty()) {
         let names: Vec<&str> = apart.iter().filter_map(|m| m.as_str()).collect();
         let benchmarks: Vec<&str> = r
@@ -1019,6 +1031,20 @@ mod tests {
             r.benchmarks[0].mean_test["RND"].iter().flatten().map(|v| v.to_bits()).collect()
         };
         assert_eq!(bits(&back), bits(&r));
+    }
+
+    /// A run whose RND is the scaled control says so above its tables; the paper's RND (and a
+    /// report written before the control existed) says nothing.
+    #[test]
+    fn a_scaled_rnd_control_is_named_in_the_report() {
+        let mut r = report("ParrotBench", "compnet eval --rnd-scale 0.1 --rnd-bias -2.7", &["fft"], false);
+        let line = "**RND here is a control, not the paper's baseline:** its Xavier-uniform draw times 0.1, hidden biases -2.7";
+        assert!(!markdown(&r).contains("RND here is a control"));
+        r.config["rnd"] = serde_json::json!({ "weight_scale": 1.0, "hidden_bias": 0.0 });
+        assert!(!markdown(&r).contains("RND here is a control"));
+        r.config["rnd"] =
+            serde_json::to_value(crate::compnet::RandomInit { weight_scale: 0.1, hidden_bias: -2.7 }).unwrap();
+        assert!(markdown(&r).contains(line), "{}", markdown(&r));
     }
 
     #[test]
