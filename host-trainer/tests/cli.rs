@@ -252,3 +252,18 @@ fn augment_writes_verified_copies_and_names_a_missing_file() {
     assert!(!ok);
     assert!(err.contains("d/none.parquet"), "{err}");
 }
+
+/// A `--train` file none of whose programs can be used is an error naming it, not a silent skip:
+/// a synthetic build of 32 pairs keeps 16 in each program's `train` row.
+#[test]
+fn train_names_a_file_whose_programs_all_have_too_few_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, err) =
+        compnet(&["dataset", "synthetic", "--count", "6", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
+    assert!(ok, "{err}");
+    let args = ["train", "--train", "d/train.parquet", "--val", "d/test.parquet", "--pairs", "32", "--epochs", "1"];
+    let (ok, err) = compnet(&args, dir.path());
+    assert!(!ok, "trained on no programs");
+    assert!(err.contains("--train d/train.parquet: none of its") && err.contains("at --pairs 32"), "{err}");
+    assert!(err.contains("too few pairs"), "{err}");
+}

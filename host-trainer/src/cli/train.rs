@@ -209,6 +209,8 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;
     let val_set = ProgramSet::load(&a.val, PairSplit::Test, &covering, &vocabulary, a.max_tokens, a.pairs)?;
+    train_set.ensure_every_file_used("--train")?;
+    val_set.ensure_every_file_used("--val")?;
     let train_names: std::collections::HashSet<&str> = train_set.programs.iter().map(|p| p.name.as_str()).collect();
     let leaked = val_set.programs.iter().filter(|p| train_names.contains(p.name.as_str())).count();
     ensure!(leaked == 0, "{leaked} validation programs are also training programs: pass held-out programs to --val");

@@ -46,6 +46,8 @@ pub struct ProgramSet {
     pub skipped: BTreeMap<String, usize>,
     /// Keep programs longer than `max_tokens`, truncated (as `compile` does), instead of skipping them.
     pub truncate_tokens: bool,
+    /// Per file [`ProgramSet::load`] read: its path, its rows of the split, and the programs kept.
+    pub files: Vec<(std::path::PathBuf, usize, usize)>,
 }
 
 /// Which split's pairs of each program to take.
@@ -93,11 +95,32 @@ impl ProgramSet {
             let path = path.as_ref();
             let records =
                 store::read_records(path).with_context(|| format!("reading programs from {}", path.display()))?;
+            let before = set.programs.len();
+            let mut rows = 0;
             for r in records.iter().filter(|r| r.split == split.name()) {
+                rows += 1;
                 set.push(r, covering, vocabulary, max_tokens);
             }
+            set.files.push((path.to_path_buf(), rows, set.programs.len() - before));
         }
         Ok(set)
+    }
+
+    /// Fails naming the first file that had rows of the split and gave no program, with the
+    /// reasons programs were skipped: a file passed to be read and then silently left out is
+    /// a mistake (a synthetic build whose `train` rows hold half of its `--pairs`, read at the
+    /// full count).
+    pub fn ensure_every_file_used(&self, flag: &str) -> anyhow::Result<()> {
+        if let Some((path, rows, _)) = self.files.iter().find(|(_, rows, kept)| *rows > 0 && *kept == 0) {
+            anyhow::bail!(
+                "{flag} {}: none of its {rows} programs could be used at --pairs {} (skipped so far: {}); a \
+                 synthetic or ExeStack file keeps half of each program's pairs in its train rows and half in its test rows",
+                path.display(),
+                self.pairs,
+                self.skipped.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        Ok(())
     }
 
     fn skip(&mut self, reason: &str) {
