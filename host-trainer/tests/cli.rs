@@ -115,9 +115,7 @@ fn fit_of_a_c_source_writes_a_working_surrogate() {
 #[test]
 fn zero_data_with_nothing_to_compare_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, err) =
-        compnet(&["dataset", "synthetic", "--count", "6", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
-    assert!(ok, "{err}");
+    synthetic_programs(6, dir.path());
     let data = ["--data", "d/train.parquet", "--data", "d/test.parquet"];
     let (ok, err) = compnet(&[&["zero-data"][..], &data, &["--out", "z"]].concat(), dir.path());
     assert!(!ok, "zero-data compared programs of 16 test pairs at --pairs 1024");
@@ -130,6 +128,14 @@ fn zero_data_with_nothing_to_compare_says_why() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("z/zero-data.json")).unwrap()).unwrap();
     let compared = report["held_out"][0]["programs"].as_u64().unwrap();
     assert!((1..=6).contains(&compared), "{report}");
+}
+
+/// `count` synthetic programs of 32 pairs (16 in each row) built into `cwd/d`.
+fn synthetic_programs(count: usize, cwd: &std::path::Path) {
+    let count = count.to_string();
+    let (ok, err) =
+        compnet(&["dataset", "synthetic", "--count", &count, "--pairs", "32", "--quiet", "--out", "d"], cwd);
+    assert!(ok, "{err}");
 }
 
 fn compnet_stdout(args: &[&str], cwd: &std::path::Path) -> String {
@@ -235,9 +241,7 @@ fn export_and_run_reject_bad_input() {
 #[test]
 fn augment_writes_verified_copies_and_names_a_missing_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, err) =
-        compnet(&["dataset", "synthetic", "--count", "12", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
-    assert!(ok, "{err}");
+    synthetic_programs(12, dir.path());
     let (ok, err) =
         compnet(&["dataset", "augment", "d/train.parquet", "--out", "a/copies.parquet", "--verify", "4"], dir.path());
     assert!(ok, "{err}");
@@ -258,9 +262,7 @@ fn augment_writes_verified_copies_and_names_a_missing_file() {
 #[test]
 fn train_names_a_file_whose_programs_all_have_too_few_pairs() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, err) =
-        compnet(&["dataset", "synthetic", "--count", "6", "--pairs", "32", "--quiet", "--out", "d"], dir.path());
-    assert!(ok, "{err}");
+    synthetic_programs(6, dir.path());
     let args = ["train", "--train", "d/train.parquet", "--val", "d/test.parquet", "--pairs", "32", "--epochs", "1"];
     let (ok, err) = compnet(&args, dir.path());
     assert!(!ok, "trained on no programs");
