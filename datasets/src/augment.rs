@@ -78,6 +78,20 @@ pub enum AugmentError {
     },
 }
 
+impl AugmentError {
+    /// A stable snake_case key when the error is the program's own shape (its name used outside
+    /// its definition, no definition matching its signature): a program `compnet dataset augment`
+    /// leaves out and counts. `None` when the record itself is broken (a signature that does not
+    /// parse, a source that does not lex, an order that is no permutation): an error to report.
+    pub fn refusal(&self) -> Option<&'static str> {
+        match self {
+            AugmentError::Referenced { .. } => Some("name_used_outside_definition"),
+            AugmentError::NoDefinition { .. } => Some("no_matching_definition"),
+            AugmentError::Signature { .. } | AugmentError::Lex { .. } | AugmentError::NotAPermutation { .. } => None,
+        }
+    }
+}
+
 /// `record` with its input parameters in a new order: new input `k` is old input `order[k]`.
 /// The name gets `~p` and the order (`f~p1.0` for `f(x, y)` → `f(y, x)`); the domain and every
 /// pair's inputs are reordered alike; outputs, split and function name are kept.
@@ -288,7 +302,9 @@ mod tests {
             2,
             1,
         );
-        assert!(matches!(permute_inputs(&recursive, &[1, 0]), Err(AugmentError::Referenced { uses: 2, .. })));
+        let err = permute_inputs(&recursive, &[1, 0]).unwrap_err();
+        assert!(matches!(err, AugmentError::Referenced { uses: 2, .. }));
+        assert_eq!(err.refusal(), Some("name_used_outside_definition"));
         let prototype = record(
             "double f(double x, double y);\ndouble f(double x, double y) { return x - y; }",
             "double f(double x, double y)",
@@ -300,9 +316,12 @@ mod tests {
         for order in [&[0usize, 0][..], &[1], &[0, 2]] {
             let err = permute_inputs(&plain, order).unwrap_err();
             assert!(err.to_string().contains("not a permutation"), "{err}");
+            assert_eq!(err.refusal(), None, "a broken order is an error, not a program to leave out");
         }
         let knr = record("double f(x, y) double x, y; { return x - y; }", "double f(double x, double y)", 2, 1);
-        assert!(matches!(permute_inputs(&knr, &[1, 0]), Err(AugmentError::NoDefinition { .. })));
+        let err = permute_inputs(&knr, &[1, 0]).unwrap_err();
+        assert!(matches!(err, AugmentError::NoDefinition { .. }));
+        assert_eq!(err.refusal(), Some("no_matching_definition"));
     }
 
     #[test]

@@ -368,13 +368,8 @@ pub(super) fn augment_command(a: AugmentArgs) -> anyhow::Result<()> {
                     copies.push(copy);
                 }
                 Err(e) => {
-                    use compnet_datasets::augment::AugmentError as E;
-                    let reason = match e {
-                        E::Referenced { .. } => "name_used_outside_definition",
-                        E::NoDefinition { .. } => "no_matching_definition",
-                        E::Signature { .. } | E::Lex { .. } | E::NotAPermutation { .. } => {
-                            return Err(anyhow::Error::new(e).context(format!("in {}", a.from.display())));
-                        }
+                    let Some(reason) = e.refusal() else {
+                        return Err(anyhow::Error::new(e).context(format!("in {}", a.from.display())));
                     };
                     *refused.entry(reason).or_default() += 1;
                     break;
