@@ -27,9 +27,16 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<
 
 /// `epoch,train_loss,val_mse,learning_rate,seconds`, one line per epoch.
 pub fn write_metrics_csv(path: &Path, history: &[EpochMetrics]) -> anyhow::Result<()> {
-    let mut s = String::from("epoch,train_loss,val_mse,learning_rate,seconds\n");
+    // The finetuned validation column only where a run measured it (`compnet train --val-finetune`).
+    let finetuned = history.iter().any(|h| h.val_finetuned.is_some());
+    let mut s = String::from("epoch,train_loss,val_mse,learning_rate,seconds");
+    s += if finetuned { ",val_finetuned\n" } else { "\n" };
     for h in history {
-        s += &format!("{},{:.6e},{:.6e},{:.6e},{:.3}\n", h.epoch, h.train_loss, h.val_mse, h.learning_rate, h.seconds);
+        s += &format!("{},{:.6e},{:.6e},{:.6e},{:.3}", h.epoch, h.train_loss, h.val_mse, h.learning_rate, h.seconds);
+        if finetuned {
+            s += &h.val_finetuned.map_or(",".to_string(), |v| format!(",{v:.6e}"));
+        }
+        s.push('\n');
     }
     write_atomic(path, s.as_bytes())
 }
@@ -152,12 +159,22 @@ mod tests {
                 val_mse: 0.5 / e as f64,
                 learning_rate: 1e-2,
                 seconds: e as f64,
+                val_finetuned: None,
             })
             .collect();
         write_metrics_csv(&dir.path().join("m.csv"), &history).unwrap();
         let csv = std::fs::read_to_string(dir.path().join("m.csv")).unwrap();
         assert_eq!(csv.lines().count(), 11);
         assert!(csv.lines().nth(10).unwrap().starts_with("10,1.000000e-1,5.000000e-2,"));
+        assert_eq!(csv.lines().next().unwrap(), "epoch,train_loss,val_mse,learning_rate,seconds");
+        // A CompNet run with a finetuned validation gets its column.
+        let mut with = history.clone();
+        with[9].val_finetuned = Some(0.25);
+        write_metrics_csv(&dir.path().join("f.csv"), &with).unwrap();
+        let csv = std::fs::read_to_string(dir.path().join("f.csv")).unwrap();
+        assert!(csv.starts_with("epoch,train_loss,val_mse,learning_rate,seconds,val_finetuned\n"));
+        assert!(csv.lines().nth(10).unwrap().ends_with(",2.500000e-1"));
+        assert!(csv.lines().nth(1).unwrap().ends_with(','), "an epoch without the value leaves it empty");
         // Without a font (the GPU machine has none) the plot is drawn without text.
         let bare = dir.path().join("bare.png");
         loss_plot(&bare, "t", &history, 10, false).unwrap();

@@ -68,6 +68,10 @@ pub struct EpochMetrics {
     pub learning_rate: f64,
     /// Seconds since the start of training.
     pub seconds: f64,
+    /// CompNet training with `--val-finetune`: the validation programs' MSE after a short
+    /// finetuning of their generated surrogates ([`crate::compnet::train::ValFinetune`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_finetuned: Option<f64>,
 }
 
 /// The result of a fit.
@@ -209,6 +213,7 @@ pub fn fit_from(
             val_mse,
             learning_rate: lr_at(step),
             seconds: start.elapsed().as_secs_f64(),
+            val_finetuned: None,
         });
         if best.as_ref().is_none_or(|(b, _, _)| val_mse < *b) {
             best = Some((val_mse, epoch, surrogate));

@@ -120,6 +120,39 @@ fn meta_term_training_lowers_the_loss_and_is_recorded() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--meta-weight -1 must be a finite number"));
 }
 
+/// `--val-finetune` records the validation programs' MSE after a short finetuning beside the
+/// plain one, and `--select finetuned` keeps as `best/` the epoch where it is lowest.
+#[test]
+fn a_finetuned_validation_is_recorded_and_can_pick_the_best_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let flags = ["--val-finetune", "5", "--val-support", "32", "--select", "finetuned"];
+    ok(train_command(&run, 6).args(flags).output().unwrap(), "compnet train --val-finetune 5");
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert!(text.starts_with("epoch,train_loss,val_mse,learning_rate,seconds,val_finetuned\n"), "{text}");
+    let finetuned: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(finetuned.len(), 6);
+    assert!(finetuned.iter().all(|v| v.is_finite() && *v > 0.0), "{finetuned:?}");
+    let lowest = (0..6).min_by(|&a, &b| finetuned[a].total_cmp(&finetuned[b])).unwrap() + 1;
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["selected_by"], "finetuned");
+    assert_eq!(summary["best_epoch"], lowest, "{finetuned:?}");
+    assert!((summary["best_val_mse"].as_f64().unwrap() - finetuned[lowest - 1]).abs() <= 1e-6 * finetuned[lowest - 1]);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["val_finetune"]["inner"]["steps"], 5);
+    assert_eq!(config["val_finetune"]["support"], 32);
+
+    // Selecting by a measure the run does not take, or scoring on no pairs, is refused.
+    let out = train_command(&dir.path().join("bad"), 1).args(["--select", "finetuned"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--select finetuned needs --val-finetune"));
+    let out = train_command(&dir.path().join("all"), 1).args(["--val-finetune", "2", "--val-support", "128"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--val-support 128 must leave at least one"));
+}
+
 #[test]
 fn a_fomaml_head_start_is_where_every_program_begins() {
     // Head scale 0 and learning rate 0: every program's generated surrogate is FOMAML's start and

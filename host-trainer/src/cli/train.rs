@@ -17,7 +17,7 @@ use crate::compnet::adapt::{InnerLoop, InnerOptimizer};
 use crate::compnet::checkpoint;
 use crate::compnet::network::{CompNetConfig, Pooling, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::train::{HeadStart, MetaTerm, RunOptions, TrainConfig, train, write_curves};
+use crate::compnet::train::{HeadStart, MetaTerm, RunOptions, TrainConfig, ValFinetune, train, write_curves};
 use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml};
 
 #[derive(Debug, Args)]
@@ -101,6 +101,17 @@ pub(super) struct TrainArgs {
     /// starts exactly at FOMAML's surrogate; 1: a fresh head's spread around it).
     #[arg(long, default_value_t = 0.1)]
     start_head_scale: f32,
+    /// After every epoch also finetune each validation program's generated surrogate for this
+    /// many Adam steps (lr 0.01, the evaluation's) on --val-support of its validation pairs and
+    /// score it on the rest: metrics.csv's `val_finetuned` column. 0: off.
+    #[arg(long, default_value_t = 0)]
+    val_finetune: usize,
+    /// Pairs each validation program finetunes on with --val-finetune (the rest score it).
+    #[arg(long, default_value_t = 64)]
+    val_support: usize,
+    /// Which validation measure picks `best/`: the plain MSE, or (with --val-finetune) the finetuned one.
+    #[arg(long, value_enum, default_value_t = Selection::Mse)]
+    select: Selection,
     /// Longest program in tokens (`[CLS]` included); longer programs are skipped.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
@@ -142,6 +153,16 @@ pub(super) struct TrainArgs {
     checkpoint_secs: f64,
 }
 
+/// The validation measure that picks a run's `best/` epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+enum Selection {
+    /// The generated surrogates' MSE with no finetuning.
+    Mse,
+    /// Their MSE after `--val-finetune` steps on `--val-support` pairs.
+    Finetuned,
+}
+
 #[derive(serde::Serialize)]
 struct TrainSummary<'a> {
     command: String,
@@ -155,8 +176,10 @@ struct TrainSummary<'a> {
     steps: usize,
     seconds: f64,
     steps_per_second: f64,
+    /// The best epoch's score, by `selected_by`.
     best_val_mse: Option<f64>,
     best_epoch: Option<usize>,
+    selected_by: Selection,
 }
 
 pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
@@ -170,6 +193,10 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     ] {
         anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} {value} must be a finite number ≥ 0");
     }
+    ensure!(
+        a.select == Selection::Mse || a.val_finetune > 0,
+        "--select finetuned needs --val-finetune STEPS (the finetuned measure it selects by)"
+    );
     let device = crate::device::parse(&a.device)?;
     let covering = CoveringShape::parse(&a.covering, &a.activation)?;
     let vocabulary = Vocabulary::default();
@@ -205,6 +232,11 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         start: (a.start_fomaml > 0)
             .then_some(HeadStart { fomaml_steps: a.start_fomaml, head_scale: a.start_head_scale }),
         init: a.init.clone(),
+        val_finetune: (a.val_finetune > 0).then_some(ValFinetune {
+            inner: InnerLoop { steps: a.val_finetune, learning_rate: 0.01, optimizer: InnerOptimizer::Adam },
+            support: a.val_support,
+            select: a.select == Selection::Finetuned,
+        }),
     };
     let load_started = Instant::now();
     let train_set = ProgramSet::load(&a.train, PairSplit::Train, &covering, &vocabulary, a.max_tokens, a.pairs)?;
@@ -271,6 +303,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         steps_per_second: outcome.steps_per_second,
         best_val_mse: outcome.state.best.map(|b| b.0),
         best_epoch: outcome.state.best.map(|b| b.1),
+        selected_by: a.select,
     };
     artifacts::write_json(&a.out.join("summary.json"), &summary)?;
     if a.out.join("best").exists() {
@@ -284,7 +317,8 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     );
     println!("steps        {} ({:.1} steps/s in this process)", outcome.state.step, outcome.steps_per_second);
     if let Some((val, epoch)) = outcome.state.best {
-        println!("best val MSE {val:.4e} at epoch {epoch}");
+        let measure = if a.select == Selection::Finetuned { "finetuned val MSE" } else { "val MSE" };
+        println!("best {measure} {val:.4e} at epoch {epoch}");
     }
     println!("parameters   {parameters}");
     println!(

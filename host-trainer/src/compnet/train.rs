@@ -69,6 +69,24 @@ pub struct TrainConfig {
     /// optimiser and schedule), e.g. one pretrained on synthetic programs. `None`: a fresh network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<PathBuf>,
+    /// A second validation measure, the MSE after a short finetuning (`None`: the plain MSE only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_finetune: Option<ValFinetune>,
+}
+
+/// The validation programs' surrogates finetuned before they are scored: each generated surrogate
+/// is adapted by `inner` on the first `support` of its program's validation pairs and scored on
+/// the rest ([`evaluate_finetuned`]). What a CompNet is for is a start that finetunes well, and
+/// the plain validation MSE (the surrogate with no data) has not told which CompNets finetune best
+/// (docs/compnet.md); with `select` the run keeps as `best/` the epoch this measure ranks first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ValFinetune {
+    /// The finetuning (`compnet train --val-finetune K`: K Adam steps at the evaluation's 0.01).
+    pub inner: InnerLoop,
+    /// Pairs each validation program finetunes on; the rest score it.
+    pub support: usize,
+    /// Whether `best/` is the epoch of the lowest finetuned MSE (else of the lowest plain MSE).
+    pub select: bool,
 }
 
 /// A fresh CompNet's parameter head moved to a meta-learned start ([`CompNet::start_at`]): the
@@ -138,7 +156,8 @@ pub struct TrainState {
     pub seconds: f64,
     /// Every finished epoch.
     pub history: Vec<EpochMetrics>,
-    /// Best validation MSE and its epoch.
+    /// The best epoch's selection score (the validation MSE, or with `ValFinetune::select` the
+    /// finetuned one) and the epoch.
     pub best: Option<(f64, usize)>,
 }
 
@@ -222,6 +241,62 @@ pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) 
     Ok(per_program)
 }
 
+/// Per program, the MSE on its pairs after `support` of them finetuned its generated surrogate:
+/// `finetune.inner` on pairs `0..support`, scored on pairs `support..` (with no steps, the plain
+/// MSE on those pairs). Programs adapt side by side, each on its own loss ([`InnerLoop::adapt`]).
+pub fn evaluate_finetuned(
+    net: &CompNet,
+    set: &ProgramSet,
+    device: &Device,
+    batch: usize,
+    finetune: &ValFinetune,
+) -> anyhow::Result<Vec<f64>> {
+    let support = finetune.support;
+    ensure!(
+        support >= 1 && support < set.pairs,
+        "the finetuned validation splits each program's {} pairs into {support} to finetune on and the rest \
+         to score: --val-support must leave at least one of them for each",
+        set.pairs
+    );
+    let covering = net.covering();
+    let mut per_program = Vec::with_capacity(set.len());
+    let (xi, yo) = (set.pairs * set.n_in, set.pairs * set.n_out);
+    for start in (0..set.len()).step_by(batch.max(1)) {
+        let end = (start + batch).min(set.len());
+        let n = end - start;
+        let seqs: Vec<&EncodedProgram> = set.programs[start..end].iter().map(|p| &p.tokens).collect();
+        let params = net.generate(TokenBatch::new(&seqs, TOKEN_ROUND, net.max_tokens(), device));
+        let x = Tensor::<3>::from_data(
+            TensorData::new(set.inputs[start * xi..end * xi].to_vec(), [n, set.pairs, set.n_in]),
+            device,
+        );
+        let y = Tensor::<3>::from_data(
+            TensorData::new(set.outputs[start * yo..end * yo].to_vec(), [n, set.pairs, set.n_out]),
+            device,
+        );
+        let mask = Tensor::<3>::from_data(
+            TensorData::new(set.mask[start * set.n_out..end * set.n_out].to_vec(), [n, 1, set.n_out]),
+            device,
+        );
+        let (fit, score) = (0..support, support..set.pairs);
+        // The inner loop takes its pairs on an autodiff device and the starts off it.
+        let adapted = finetune.inner.adapt(
+            covering,
+            params,
+            &x.clone().slice([0..n, fit.clone()]).autodiff(),
+            &y.clone().slice([0..n, fit]).autodiff(),
+            &mask.clone().autodiff(),
+        );
+        let predicted = run_covering(covering, adapted, x.slice([0..n, score.clone()]));
+        let mse: Vec<f32> = masked_mse_per_program(predicted, y.slice([0..n, score]), mask)
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading finetuned validation losses: {e:?}"))?;
+        per_program.extend(mse.into_iter().map(f64::from));
+    }
+    Ok(per_program)
+}
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
@@ -252,6 +327,14 @@ pub fn train(
             "the meta term splits a step's {} pairs into {support} support pairs and the query: \
              --meta-support must leave at least one of --pairs-per-step for each",
             config.pairs_per_step
+        );
+    }
+    if let Some(finetune) = &config.val_finetune {
+        ensure!(
+            finetune.support >= 1 && finetune.support < val_set.pairs,
+            "--val-support {} must leave at least one of the {} validation pairs per program to score",
+            finetune.support,
+            val_set.pairs
         );
     }
     let ckpt_dir = options.out.join("checkpoint");
@@ -385,19 +468,29 @@ pub fn train(
         read_loss(&mut unread_loss, &mut state, epoch)?;
         let valid = net.valid();
         let val = mean(&evaluate(&valid, val_set, device, options.eval_programs)?);
+        let finetuned = match &config.val_finetune {
+            Some(f) => Some(mean(&evaluate_finetuned(&valid, val_set, device, options.eval_programs, f)?)),
+            None => None,
+        };
+        let score = match (&config.val_finetune, finetuned) {
+            (Some(f), Some(v)) if f.select => v,
+            _ => val,
+        };
+        ensure!(score.is_finite(), "epoch {epoch}: the validation score is {score}; lower --lr");
         let metrics = EpochMetrics {
             epoch,
             train_loss: state.epoch_loss_sum / state.batches_done.max(1) as f64,
             val_mse: val,
             learning_rate: learning_rate(config, state.step, total_steps),
             seconds: state.seconds + started.elapsed().as_secs_f64(),
+            val_finetuned: finetuned,
         };
         state.history.push(metrics);
         state.epochs_done = epoch;
         state.batches_done = 0;
         state.epoch_loss_sum = 0.0;
-        if state.best.is_none_or(|(b, _)| val < b) {
-            state.best = Some((val, epoch));
+        if state.best.is_none_or(|(b, _)| score < b) {
+            state.best = Some((score, epoch));
             checkpoint::replace_dir(&best_dir, |dir| checkpoint::write_model(dir, &valid, &config.model))?;
         }
         let mut saved = state.clone();
@@ -410,8 +503,9 @@ pub fn train(
         }
         progress.suspend(|| {
             eprintln!(
-                "epoch {epoch:>4}  train {:.4e}  val {val:.4e}  {:.0} s",
+                "epoch {epoch:>4}  train {:.4e}  val {val:.4e}{}  {:.0} s",
                 state.history.last().map_or(0.0, |m| m.train_loss),
+                finetuned.map_or(String::new(), |v| format!("  val finetuned {v:.4e}")),
                 saved.seconds
             )
         });
@@ -519,6 +613,60 @@ mod tests {
         }
     }
 
+    /// The finetuned validation: with no steps it is the plain MSE on the pairs after the support
+    /// (checked against [`evaluate`] of the same programs cut to those pairs); with steps it is
+    /// lower on a function the support pairs show; a support that leaves nothing to score is refused.
+    #[test]
+    fn finetuned_validation_scores_the_pairs_after_the_support() {
+        use compnet_datasets::c_tokens::EncodedProgram;
+
+        use super::super::adapt::InnerOptimizer;
+        use super::super::programs::ProgramTokens;
+
+        let device = Device::flex();
+        let covering = CoveringShape { n_in: 2, hidden: vec![4], n_out: 1, activation: "sigmoid".into() };
+        let net = CompNetConfig::bert_tiny(12, covering.clone()).init(&device, 0).unwrap().valid();
+        let (programs, pairs, cut) = (3, 10, 4);
+        let inputs: Vec<f32> = (0..programs * pairs * 2).map(|i| ((i * 29 % 53) as f32 / 26.0) - 1.0).collect();
+        // Far from a fresh surrogate's outputs, and the same on the support and the scored pairs.
+        let outputs: Vec<f32> = inputs.chunks(2).map(|p| 2.0 + 0.3 * p[0] - 0.2 * p[1]).collect();
+        let tokens = |k: u32| EncodedProgram { ids: vec![1, 4 + k, 5, 6 + k], values: vec![0.0; 4] };
+        let set = ProgramSet {
+            n_in: 2,
+            n_out: 1,
+            pairs,
+            programs: (0..programs as u32)
+                .map(|k| ProgramTokens { name: format!("p{k}"), n_in: 2, n_out: 1, tokens: tokens(k) })
+                .collect(),
+            inputs: inputs.clone(),
+            outputs: outputs.clone(),
+            mask: vec![1.0; programs],
+            ..ProgramSet::default()
+        };
+        let rows = |v: &[f32], width: usize| -> Vec<f32> {
+            v.chunks(pairs * width).flat_map(|p| p[cut * width..].to_vec()).collect()
+        };
+        let tail = ProgramSet { pairs: pairs - cut, inputs: rows(&inputs, 2), outputs: rows(&outputs, 1), ..set.clone() };
+        let want = evaluate(&net, &tail, &device, 2).unwrap();
+        let finetune = |steps| ValFinetune {
+            inner: InnerLoop { steps, learning_rate: 0.05, optimizer: InnerOptimizer::Adam },
+            support: cut,
+            select: true,
+        };
+        let untouched = evaluate_finetuned(&net, &set, &device, 2, &finetune(0)).unwrap();
+        assert_eq!(untouched.len(), programs);
+        for (got, want) in untouched.iter().zip(&want) {
+            assert!((got - want).abs() < 1e-5 * want.max(1.0), "no steps {got}, plain MSE on the tail {want}");
+        }
+        let tuned = evaluate_finetuned(&net, &set, &device, 2, &finetune(40)).unwrap();
+        for (t, u) in tuned.iter().zip(&untouched) {
+            assert!(*t < 0.5 * u, "40 steps on the support pairs: {u} → {t}");
+        }
+        let all = ValFinetune { support: pairs, ..finetune(1) };
+        let err = evaluate_finetuned(&net, &set, &device, 2, &all).unwrap_err().to_string();
+        assert!(err.contains("--val-support must leave at least one"), "{err}");
+    }
+
     #[test]
     fn schedule_warms_up_then_decays() {
         let config = TrainConfig {
@@ -536,6 +684,7 @@ mod tests {
             meta: None,
             start: None,
             init: None,
+            val_finetune: None,
         };
         assert!((learning_rate(&config, 0, 100) - 1e-4).abs() < 1e-12);
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
