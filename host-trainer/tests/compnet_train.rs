@@ -144,11 +144,41 @@ fn a_finetuned_validation_is_recorded_and_can_pick_the_best_epoch() {
     assert_eq!(config["val_finetune"]["inner"]["steps"], 5);
     assert_eq!(config["val_finetune"]["support"], 32);
 
+    // `compnet validate` scores the saved best/ as the run scored that epoch.
+    let d = data();
+    let out = bin()
+        .args(["validate", "--checkpoint"])
+        .arg(run.join("best"))
+        .arg("--val")
+        .arg(d.join("test.parquet"))
+        .args(["--pairs", "128", "--val-finetune", "5", "--val-support", "32"])
+        .output()
+        .unwrap();
+    let table = ok(out, "compnet validate");
+    let row: Vec<&str> = table.lines().nth(2).expect("a row per checkpoint").split('|').map(str::trim).collect();
+    let (plain, tuned): (f64, f64) = (row[3].parse().unwrap(), row[4].parse().unwrap());
+    let m = metrics(&run);
+    for (what, got, want) in [("plain", plain, m[lowest - 1].2), ("finetuned", tuned, finetuned[lowest - 1])] {
+        assert!((got - want).abs() <= 1e-3 * want, "{what}: validate {got}, the run's epoch {lowest} {want}\n{table}");
+    }
+    let out = bin()
+        .args(["validate", "--checkpoint"])
+        .arg(dir.path().join("missing"))
+        .arg("--val")
+        .arg(d.join("test.parquet"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--checkpoint"), "{}", String::from_utf8_lossy(&out.stderr));
+
     // Selecting by a measure the run does not take, or scoring on no pairs, is refused.
     let out = train_command(&dir.path().join("bad"), 1).args(["--select", "finetuned"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--select finetuned needs --val-finetune"));
-    let out = train_command(&dir.path().join("all"), 1).args(["--val-finetune", "2", "--val-support", "128"]).output().unwrap();
+    let out = train_command(&dir.path().join("all"), 1)
+        .args(["--val-finetune", "2", "--val-support", "128"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--val-support 128 must leave at least one"));
 }

@@ -51,6 +51,8 @@ enum Command {
     Compile(compile::CompileArgs),
     /// Test MSE at 0 % data: CompNet-compiled surrogates against random initialisations.
     ZeroData(zero_data::ZeroDataArgs),
+    /// Score CompNet checkpoints on validation programs as `compnet train` does after every epoch.
+    Validate(train::ValidateArgs),
     /// Training throughput of a CompNet step (programs × pairs per second).
     BenchTrain(train::BenchTrainArgs),
     /// The paper's evaluation: CPN, RND, PTS and FOMAML finetuned at growing data sizes → report.
@@ -167,6 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::train_command(a),
         Command::Compile(a) => compile::compile_command(a),
         Command::ZeroData(a) => zero_data::zero_data_command(a),
+        Command::Validate(a) => train::validate_command(a),
         Command::BenchTrain(a) => train::bench_train_command(a),
         Command::Eval(a) => eval::eval_command(a),
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure};
+use anyhow::{Context, bail, ensure};
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::Args;
 use compnet_datasets::c_tokens::{EncodedProgram, Vocabulary};
@@ -17,7 +17,9 @@ use crate::compnet::adapt::{InnerLoop, InnerOptimizer};
 use crate::compnet::checkpoint;
 use crate::compnet::network::{CompNetConfig, Pooling, TokenBatch, masked_mse};
 use crate::compnet::programs::{PairSplit, ProgramSet};
-use crate::compnet::train::{HeadStart, MetaTerm, RunOptions, TrainConfig, ValFinetune, train, write_curves};
+use crate::compnet::train::{
+    HeadStart, MetaTerm, RunOptions, TrainConfig, ValFinetune, evaluate, evaluate_finetuned, mean, train, write_curves,
+};
 use crate::eval::baselines::{BASELINE_PAIRS, BaselineConfig, baseline_programs, fomaml};
 
 #[derive(Debug, Args)]
@@ -325,6 +327,60 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         "written      {}/{{config.json, metrics.csv, loss.png, summary.json, checkpoint/, best/}}",
         a.out.display()
     );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ValidateArgs {
+    /// CompNet checkpoint folders (a run's `best/` or `checkpoint/`), repeatable: a line each.
+    #[arg(long = "checkpoint", required = true)]
+    checkpoints: Vec<PathBuf>,
+    /// Validation programs (their `test` pairs): Parquet files; repeatable.
+    #[arg(long = "val", required = true)]
+    val: Vec<PathBuf>,
+    /// Pairs read per program (`compnet train --pairs`; its `val_mse` is on these).
+    #[arg(long, default_value_t = 1024)]
+    pairs: usize,
+    /// Also the MSE after this many Adam steps (lr 0.01) on --val-support of each program's pairs,
+    /// as `compnet train --val-finetune` (0: the plain MSE only).
+    #[arg(long, default_value_t = 0)]
+    val_finetune: usize,
+    /// Pairs each program finetunes on with --val-finetune (the rest score it).
+    #[arg(long, default_value_t = 64)]
+    val_support: usize,
+    /// cpu, or cuda[:N] in a CUDA build.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+/// `compnet validate`: each checkpoint's mean validation MSE over the programs it covers, and with
+/// `--val-finetune` the finetuned one, by the code `compnet train` validates with.
+pub(super) fn validate_command(a: ValidateArgs) -> anyhow::Result<()> {
+    let device = crate::device::parse(&a.device)?;
+    let vocabulary = Vocabulary::default();
+    let finetune = (a.val_finetune > 0).then_some(ValFinetune {
+        inner: InnerLoop { steps: a.val_finetune, learning_rate: 0.01, optimizer: InnerOptimizer::Adam },
+        support: a.val_support,
+        select: false,
+    });
+    let finetuned_column = finetune
+        .as_ref()
+        .map_or(String::new(), |f| format!(" finetuned ({} steps on {} pairs) |", f.inner.steps, f.support));
+    println!("| checkpoint | programs | val MSE |{finetuned_column}");
+    println!("|---|---|---|{}", if finetune.is_some() { "---|" } else { "" });
+    for dir in &a.checkpoints {
+        let (net, config) =
+            checkpoint::load_model(dir, &device).with_context(|| format!("--checkpoint {}", dir.display()))?;
+        let set = ProgramSet::load(&a.val, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
+        set.ensure_every_file_used("--val")?;
+        ensure!(!set.is_empty(), "no validation programs for {}: {}", dir.display(), set.describe());
+        let plain = mean(&evaluate(&net, &set, &device, 64)?);
+        let finetuned = match &finetune {
+            Some(f) => format!(" {:.4e} |", mean(&evaluate_finetuned(&net, &set, &device, 64, f)?)),
+            None => String::new(),
+        };
+        println!("| {} | {} | {plain:.4e} |{finetuned}", dir.display(), set.len());
+    }
     Ok(())
 }
 

@@ -297,7 +297,8 @@ pub fn evaluate_finetuned(
     Ok(per_program)
 }
 
-fn mean(v: &[f64]) -> f64 {
+/// The mean over programs of a validation measure (0 for none).
+pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
@@ -646,7 +647,8 @@ mod tests {
         let rows = |v: &[f32], width: usize| -> Vec<f32> {
             v.chunks(pairs * width).flat_map(|p| p[cut * width..].to_vec()).collect()
         };
-        let tail = ProgramSet { pairs: pairs - cut, inputs: rows(&inputs, 2), outputs: rows(&outputs, 1), ..set.clone() };
+        let tail =
+            ProgramSet { pairs: pairs - cut, inputs: rows(&inputs, 2), outputs: rows(&outputs, 1), ..set.clone() };
         let want = evaluate(&net, &tail, &device, 2).unwrap();
         let finetune = |steps| ValFinetune {
             inner: InnerLoop { steps, learning_rate: 0.05, optimizer: InnerOptimizer::Adam },
