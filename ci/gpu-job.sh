@@ -20,7 +20,10 @@ xz -dc .gpu/compnet.xz > "$bin"
 chmod +x "$bin"
 
 # cubecl reads cubecl.toml from the working directory; `cache = true` needs the persistence feature.
-printf '[compilation]\ncache = true\n' > cubecl.toml
+# cubecl 0.11 keeps the cache in its "environment", by default under the outermost Cargo.toml's
+# target/environment/ (here: the checkout, which nothing brings back); `path = "global"` puts it in
+# ~/.cache/cubecl/, the folder saved below (checked by parsing this file with cubecl-runtime 0.11.3).
+printf '[compilation]\ncache = true\n\n[environment]\npath = "global"\n' > cubecl.toml
 
 mkdir -p "$cache"
 if [ -d .gpu/cubecl-cache ]; then
