@@ -366,9 +366,11 @@ pub(super) fn validate_command(a: ValidateArgs) -> anyhow::Result<()> {
     let finetuned_column = finetune
         .as_ref()
         .map_or(String::new(), |f| format!(" finetuned ({} steps on {} pairs) |", f.inner.steps, f.support));
-    println!("| checkpoint | programs | val MSE |{finetuned_column}");
-    println!("|---|---|---|{}", if finetune.is_some() { "---|" } else { "" });
-    for dir in &a.checkpoints {
+    let header = format!(
+        "| checkpoint | programs | val MSE |{finetuned_column}\n|---|---|---|{}",
+        if finetune.is_some() { "---|" } else { "" }
+    );
+    for (k, dir) in a.checkpoints.iter().enumerate() {
         let (net, config) =
             checkpoint::load_model(dir, &device).with_context(|| format!("--checkpoint {}", dir.display()))?;
         let set = ProgramSet::load(&a.val, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
@@ -379,6 +381,10 @@ pub(super) fn validate_command(a: ValidateArgs) -> anyhow::Result<()> {
             Some(f) => format!(" {:.4e} |", mean(&evaluate_finetuned(&net, &set, &device, 64, f)?)),
             None => String::new(),
         };
+        // The header with the first row, so that a first checkpoint that fails leaves no table.
+        if k == 0 {
+            println!("{header}");
+        }
         println!("| {} | {} | {plain:.4e} |{finetuned}", dir.display(), set.len());
     }
     Ok(())
