@@ -257,6 +257,41 @@ fn augment_writes_verified_copies_and_names_a_missing_file() {
     assert!(err.contains("d/none.parquet"), "{err}");
 }
 
+/// `dataset filter --types paper` keeps exactly the programs whose signature is float math by
+/// value (checked here by the signature's text: no pointer, float or double throughout), with all
+/// their rows; a signature that does not parse is an error naming the program.
+#[test]
+fn filter_keeps_the_paper_signatures_with_all_their_rows() {
+    use compnet_datasets::store;
+    let dir = tempfile::tempdir().unwrap();
+    synthetic_programs(16, dir.path());
+    let out = compnet_stdout(
+        &["dataset", "filter", "d/train.parquet", "--types", "paper", "--out", "f/paper.parquet"],
+        dir.path(),
+    );
+    let all = store::read_records(&dir.path().join("d/train.parquet")).unwrap();
+    let kept = store::read_records(&dir.path().join("f/paper.parquet")).unwrap();
+    let by_text = |sig: &str| {
+        let words = sig.replace(['(', ')', ','], " ");
+        !sig.contains('*')
+            && words.split_whitespace().filter(|w| ["float", "double"].contains(w)).count()
+                == 1 + sig.matches(',').count() + 1
+    };
+    let want: Vec<&str> = all.iter().filter(|r| by_text(&r.signature)).map(|r| r.name.as_str()).collect();
+    let got: Vec<&str> = kept.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(got, want, "{out}");
+    assert!(!want.is_empty() && want.len() < all.len(), "the synthetic file should mix both kinds: {out}");
+    assert!(out.contains("pass --types paper"), "{out}");
+
+    let mut broken = all[..2].to_vec();
+    broken[1].signature = "double f(double x,".into();
+    store::write_records(&dir.path().join("d/broken.parquet"), &broken).unwrap();
+    let (ok, err) =
+        compnet(&["dataset", "filter", "d/broken.parquet", "--types", "paper", "--out", "f/b.parquet"], dir.path());
+    assert!(!ok);
+    assert!(err.contains(&format!("program `{}`", broken[1].name)) && err.contains("does not parse"), "{err}");
+}
+
 /// A `--train` file none of whose programs can be used is an error naming it, not a silent skip:
 /// a synthetic build of 32 pairs keeps 16 in each program's `train` row.
 #[test]

@@ -324,6 +324,58 @@ pub(super) fn split_command(a: SplitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `compnet dataset filter`: the programs of a file whose signature passes a type filter, e.g.
+/// the float programs of an extended build as a validation set that resembles ParrotBench.
+#[derive(Debug, Args)]
+pub(super) struct FilterArgs {
+    /// Program file (Parquet).
+    from: PathBuf,
+    /// The type filter a program's signature must pass (`paper`: float/double parameters by value
+    /// and a float/double return).
+    #[arg(long, value_enum)]
+    types: Filter,
+    /// Output file (every row of each program kept, in the input's order).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub(super) fn filter_command(a: FilterArgs) -> anyhow::Result<()> {
+    use compnet_datasets::signature::Signature;
+    use compnet_datasets::store;
+    anyhow::ensure!(a.out != a.from, "--out must differ from the input file {}", a.from.display());
+    let filter = match a.types {
+        Filter::Paper => TypeFilter::Paper,
+        Filter::Extended => TypeFilter::Extended,
+    };
+    let records = store::read_records(&a.from).with_context(|| format!("reading {}", a.from.display()))?;
+    let mut kept = Vec::new();
+    for r in records.iter() {
+        let signature = Signature::parse(&r.signature).map_err(|e| {
+            anyhow::anyhow!("{}: program `{}`: its signature does not parse: {e}", a.from.display(), r.name)
+        })?;
+        if filter.admits(&signature) {
+            kept.push(r.clone());
+        }
+    }
+    let programs = |rows: &[compnet_datasets::store::ProgramRecord]| {
+        rows.iter().map(|r| r.name.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+    };
+    if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    store::write_records(&a.out, &kept)?;
+    println!(
+        "{} of {} programs ({} of {} rows) pass --types {} → {}",
+        programs(&kept),
+        programs(&records),
+        kept.len(),
+        records.len(),
+        a.types.to_possible_value().expect("every filter is a value").get_name(),
+        a.out.display()
+    );
+    Ok(())
+}
+
 /// `compnet dataset augment`: copies of a program file's programs whose input parameters are
 /// reordered (`compnet_datasets::augment`), to train on beside the file itself
 /// (`compnet train --train FROM --train OUT`).

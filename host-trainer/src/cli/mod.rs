@@ -74,6 +74,9 @@ enum DatasetCommand {
     /// Copies of a program file's programs with their input parameters reordered (the same
     /// functions, new text; the pairs reordered alike): more training text without running anything.
     Augment(exestack::AugmentArgs),
+    /// The programs of a file whose signature passes a type filter (e.g. `--types paper`: float
+    /// math, as the paper's ExeStack and ParrotBench).
+    Filter(exestack::FilterArgs),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(DatasetCommand::Synthetic(a)) => exestack::synthetic_command(a),
         Command::Dataset(DatasetCommand::Split(a)) => exestack::split_command(a),
         Command::Dataset(DatasetCommand::Augment(a)) => exestack::augment_command(a),
+        Command::Dataset(DatasetCommand::Filter(a)) => exestack::filter_command(a),
         Command::Fit(a) => fit_command(a),
         Command::Export(a) => export::export_command(a),
         Command::Run(a) => run::run_command(a),
