@@ -20,6 +20,16 @@ pub(super) enum Filter {
     Extended,
 }
 
+impl Filter {
+    /// The dataset crate's filter of this name.
+    fn type_filter(self) -> TypeFilter {
+        match self {
+            Filter::Paper => TypeFilter::Paper,
+            Filter::Extended => TypeFilter::Extended,
+        }
+    }
+}
+
 /// Settings shared by both builds.
 #[derive(Debug, Args)]
 pub(super) struct BuildArgs {
@@ -145,10 +155,7 @@ fn config(b: &BuildArgs, filter: TypeFilter) -> anyhow::Result<BuildConfig> {
 }
 
 pub(super) fn exestack_command(a: ExestackArgs) -> anyhow::Result<()> {
-    let filter = match a.filter {
-        Filter::Paper => TypeFilter::Paper,
-        Filter::Extended => TypeFilter::Extended,
-    };
+    let filter = a.filter.type_filter();
     let mut config = config(&a.build, filter)?;
     config.max_tokens = a.max_tokens;
     config.prefilter = !a.no_prefilter;
@@ -343,10 +350,7 @@ pub(super) fn filter_command(a: FilterArgs) -> anyhow::Result<()> {
     use compnet_datasets::signature::Signature;
     use compnet_datasets::store;
     anyhow::ensure!(a.out != a.from, "--out must differ from the input file {}", a.from.display());
-    let filter = match a.types {
-        Filter::Paper => TypeFilter::Paper,
-        Filter::Extended => TypeFilter::Extended,
-    };
+    let filter = a.types.type_filter();
     let records = store::read_records(&a.from).with_context(|| format!("reading {}", a.from.display()))?;
     let mut kept = Vec::new();
     for r in records.iter() {

@@ -211,8 +211,17 @@ fn epoch_batches(lengths: &[usize], per_step: usize, seed: u64, epoch: usize) ->
     batches
 }
 
-/// Mean over programs of each program's masked MSE on its pairs, with the generated surrogates.
-pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) -> anyhow::Result<Vec<f64>> {
+/// Per program, a loss of its generated surrogate on its pairs: `score(params, x, y, mask)` gives
+/// one value per program of a batch of `batch` programs (`[n, n_params]` generated parameters,
+/// `[n, pairs, n_in]` inputs, `[n, pairs, n_out]` outputs, `[n, 1, n_out]` output mask).
+fn per_program(
+    net: &CompNet,
+    set: &ProgramSet,
+    device: &Device,
+    batch: usize,
+    what: &str,
+    score: impl Fn(Tensor<2>, Tensor<3>, Tensor<3>, Tensor<3>) -> Tensor<1>,
+) -> anyhow::Result<Vec<f64>> {
     let mut per_program = Vec::with_capacity(set.len());
     let (xi, yo) = (set.pairs * set.n_in, set.pairs * set.n_out);
     for start in (0..set.len()).step_by(batch.max(1)) {
@@ -232,13 +241,32 @@ pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) 
             TensorData::new(set.mask[start * set.n_out..end * set.n_out].to_vec(), [n, 1, set.n_out]),
             device,
         );
-        let mse: Vec<f32> = masked_mse_per_program(net.run_surrogates(params, x), y, mask)
+        let losses: Vec<f32> = score(params, x, y, mask)
             .into_data()
             .try_to_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading validation losses: {e:?}"))?;
-        per_program.extend(mse.into_iter().map(f64::from));
+            .map_err(|e| anyhow::anyhow!("reading {what} losses: {e:?}"))?;
+        per_program.extend(losses.into_iter().map(f64::from));
     }
     Ok(per_program)
+}
+
+/// Mean over programs of each program's masked MSE on its pairs, with the generated surrogates.
+pub fn evaluate(net: &CompNet, set: &ProgramSet, device: &Device, batch: usize) -> anyhow::Result<Vec<f64>> {
+    per_program(net, set, device, batch, "validation", |params, x, y, mask| {
+        masked_mse_per_program(net.run_surrogates(params, x), y, mask)
+    })
+}
+
+impl ValFinetune {
+    /// Refuses a support that leaves none of a program's `pairs` to score.
+    pub fn check(&self, pairs: usize) -> anyhow::Result<()> {
+        ensure!(
+            self.support >= 1 && self.support < pairs,
+            "--val-support {} must leave at least one of the {pairs} validation pairs per program to score",
+            self.support
+        );
+        Ok(())
+    }
 }
 
 /// Per program, the MSE on its pairs after `support` of them finetuned its generated surrogate:
@@ -251,50 +279,22 @@ pub fn evaluate_finetuned(
     batch: usize,
     finetune: &ValFinetune,
 ) -> anyhow::Result<Vec<f64>> {
-    let support = finetune.support;
-    ensure!(
-        support >= 1 && support < set.pairs,
-        "the finetuned validation splits each program's {} pairs into {support} to finetune on and the rest \
-         to score: --val-support must leave at least one of them for each",
-        set.pairs
-    );
+    finetune.check(set.pairs)?;
     let covering = net.covering();
-    let mut per_program = Vec::with_capacity(set.len());
-    let (xi, yo) = (set.pairs * set.n_in, set.pairs * set.n_out);
-    for start in (0..set.len()).step_by(batch.max(1)) {
-        let end = (start + batch).min(set.len());
-        let n = end - start;
-        let seqs: Vec<&EncodedProgram> = set.programs[start..end].iter().map(|p| &p.tokens).collect();
-        let params = net.generate(TokenBatch::new(&seqs, TOKEN_ROUND, net.max_tokens(), device));
-        let x = Tensor::<3>::from_data(
-            TensorData::new(set.inputs[start * xi..end * xi].to_vec(), [n, set.pairs, set.n_in]),
-            device,
-        );
-        let y = Tensor::<3>::from_data(
-            TensorData::new(set.outputs[start * yo..end * yo].to_vec(), [n, set.pairs, set.n_out]),
-            device,
-        );
-        let mask = Tensor::<3>::from_data(
-            TensorData::new(set.mask[start * set.n_out..end * set.n_out].to_vec(), [n, 1, set.n_out]),
-            device,
-        );
-        let (fit, score) = (0..support, support..set.pairs);
+    let (fit, scored) = (0..finetune.support, finetune.support..set.pairs);
+    per_program(net, set, device, batch, "finetuned validation", |params, x, y, mask| {
+        let n = x.dims()[0];
         // The inner loop takes its pairs on an autodiff device and the starts off it.
         let adapted = finetune.inner.adapt(
             covering,
             params,
             &x.clone().slice([0..n, fit.clone()]).autodiff(),
-            &y.clone().slice([0..n, fit]).autodiff(),
+            &y.clone().slice([0..n, fit.clone()]).autodiff(),
             &mask.clone().autodiff(),
         );
-        let predicted = run_covering(covering, adapted, x.slice([0..n, score.clone()]));
-        let mse: Vec<f32> = masked_mse_per_program(predicted, y.slice([0..n, score]), mask)
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading finetuned validation losses: {e:?}"))?;
-        per_program.extend(mse.into_iter().map(f64::from));
-    }
-    Ok(per_program)
+        let predicted = run_covering(covering, adapted, x.slice([0..n, scored.clone()]));
+        masked_mse_per_program(predicted, y.slice([0..n, scored.clone()]), mask)
+    })
 }
 
 /// The mean over programs of a validation measure (0 for none).
@@ -330,13 +330,9 @@ pub fn train(
             config.pairs_per_step
         );
     }
+    // Before the first epoch, not after it.
     if let Some(finetune) = &config.val_finetune {
-        ensure!(
-            finetune.support >= 1 && finetune.support < val_set.pairs,
-            "--val-support {} must leave at least one of the {} validation pairs per program to score",
-            finetune.support,
-            val_set.pairs
-        );
+        finetune.check(val_set.pairs)?;
     }
     let ckpt_dir = options.out.join("checkpoint");
     let best_dir = options.out.join("best");
@@ -666,7 +662,7 @@ mod tests {
         }
         let all = ValFinetune { support: pairs, ..finetune(1) };
         let err = evaluate_finetuned(&net, &set, &device, 2, &all).unwrap_err().to_string();
-        assert!(err.contains("--val-support must leave at least one"), "{err}");
+        assert!(err.contains("--val-support 10 must leave at least one of the 10"), "{err}");
     }
 
     #[test]
