@@ -4,7 +4,7 @@
 use compnet_datasets::c_eval::Function;
 use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::signature::{Scalar, Signature};
-use compnet_datasets::synthetic::{SyntheticConfig, generate};
+use compnet_datasets::synthetic::{Family, SyntheticConfig, generate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -14,7 +14,9 @@ fn the_interpreter_matches_the_compiled_c_on_generated_programs() {
         SyntheticConfig { seed: 21, ..SyntheticConfig::default() },
         SyntheticConfig { seed: 22, double_share: 1.0, out_pointer_share: 1.0, ..SyntheticConfig::default() },
         SyntheticConfig { seed: 23, max_depth: 5, max_statements: 12, ..SyntheticConfig::default() },
-        SyntheticConfig { seed: 24, affine: true, ..SyntheticConfig::default() },
+        SyntheticConfig { seed: 24, family: Family::Affine, ..SyntheticConfig::default() },
+        SyntheticConfig { seed: 25, family: Family::Kernels, ..SyntheticConfig::default() },
+        SyntheticConfig { seed: 26, family: Family::Kernels, ..SyntheticConfig::default() },
     ];
     let programs: Vec<_> = configs.iter().flat_map(|c| (0..48).map(move |i| generate(c, i))).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(3);

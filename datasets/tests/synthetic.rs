@@ -4,7 +4,7 @@
 use compnet_datasets::c_tokens::{TokenKind, count_tokens, dedup_key, tokenize};
 use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::signature::{ParamRole, Scalar, Signature};
-use compnet_datasets::synthetic::{SyntheticConfig, generate};
+use compnet_datasets::synthetic::{Family, SyntheticConfig, generate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -153,7 +153,7 @@ fn the_harness_accepts_every_program_with_bounded_outputs() {
 /// is read; bounded, as the generator promises.
 #[test]
 fn affine_programs_compute_an_affine_function() {
-    let config = SyntheticConfig { affine: true, max_inputs: 4, double_share: 0.5, seed: 2, ..Default::default() };
+    let config = SyntheticConfig { family: Family::Affine, max_inputs: 4, double_share: 0.5, seed: 2, ..Default::default() };
     let programs: Vec<_> = (0..24).map(|i| generate(&config, i)).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let inputs: Vec<Vec<f32>> = programs
@@ -194,4 +194,55 @@ fn affine_programs_compute_an_affine_function() {
             assert!((0..m).any(|o| pairs.output(1 + i)[o] != origin[o]), "{}: input {i} unread\n{}", p.name, p.source);
         }
     }
+}
+
+/// Kernel programs are safe and bounded on [−1, 1] (corners included), never constant, and
+/// cover all seven kinds; two kinds checked for what they compute: a phase's two outputs of
+/// amplitude 1 are a sine and a cosine (y₀² + y₁² = 1), and a distance between two vectors is 0
+/// where the vectors are equal. Outputs from the interpreter, which `c_eval.rs` holds to gcc on
+/// this family.
+#[test]
+fn kernel_programs_are_bounded_varied_and_compute_their_kind() {
+    use compnet_datasets::c_eval::Function;
+    let config = SyntheticConfig { family: Family::Kernels, seed: 5, ..Default::default() };
+    // distance, stencil, phase, geometry, neuron, blend; polynomial otherwise
+    let markers = ["float dist", "float mag", "float angle", "float r2", "float z", "float u"];
+    let mut kinds = [0usize; 7];
+    let (mut phases, mut distances) = (0, 0);
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    for i in 0..600 {
+        let p = generate(&config, i);
+        let text = p.source.replace("double ", "float ");
+        let kind = markers.iter().position(|m| text.contains(m)).unwrap_or(6);
+        kinds[kind] += 1;
+        let f = Function::parse(&p.source, &p.signature).unwrap_or_else(|e| panic!("{e}\n{}", p.source));
+        let (n, m) = (p.signature.n_in(), p.signature.n_out());
+        let mut points: Vec<Vec<f64>> = [-1.0, 0.0, 1.0].iter().map(|&v| vec![v; n]).collect();
+        points.extend((0..128).map(|_| (0..n).map(|_| f64::from(rng.random_range(-1.0f32..1.0))).collect()));
+        let mut y = vec![0.0; m];
+        let mut outputs = Vec::new();
+        for x in &points {
+            f.run(x, &mut y);
+            assert!(y.iter().all(|v| v.is_finite() && v.abs() < 8.0), "{y:?} at {x:?}\n{}", p.source);
+            outputs.push(y.clone());
+        }
+        assert!(outputs.iter().any(|o| o != &outputs[0]), "constant\n{}", p.source);
+        if text.contains("float angle") && m == 2 && !text.contains("* sin") && !text.contains("* cos") {
+            phases += 1;
+            for o in &outputs {
+                assert!((o[0] * o[0] + o[1] * o[1] - 1.0).abs() < 1e-5, "{o:?}\n{}", p.source);
+            }
+        }
+        let dims = n / 2;
+        let paired = (0..dims).all(|k| text.contains(&format!("= {} - {};", p.signature.params[k].name, p.signature.params[dims + k].name)));
+        if kind == 0 && n >= 2 && n % 2 == 0 && paired {
+            distances += 1;
+            let half: Vec<f64> = (0..dims).map(|_| f64::from(rng.random_range(-1.0f32..1.0))).collect();
+            let x: Vec<f64> = half.iter().chain(&half).copied().collect();
+            f.run(&x, &mut y);
+            assert_eq!(y[0], 0.0, "{x:?}\n{}", p.source);
+        }
+    }
+    assert!(kinds.iter().all(|&k| k >= 20), "kinds {kinds:?}");
+    assert!(phases >= 10 && distances >= 20, "phases {phases}, distances {distances}");
 }

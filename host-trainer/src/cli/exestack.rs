@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use compnet_datasets::exestack::corpus::{self, DEFAULT_PACKAGES};
 use compnet_datasets::exestack::pipeline::{BuildConfig, BuildStats, build};
 use compnet_datasets::exestack::{TypeFilter, generated};
-use compnet_datasets::synthetic::SyntheticConfig;
+use compnet_datasets::synthetic::{Family, SyntheticConfig};
 
 /// The type filter, as a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,8 +134,14 @@ pub(super) struct SyntheticArgs {
     no_branches: bool,
     /// Affine functions only (`return 0.37f * x0 - 1.25f * x1 + 0.5f;`): what they compute is in
     /// their literals. The depth, statement, loop and branch settings are then unused.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "kernels")]
     affine: bool,
+    /// Small numeric kernels only (weighted distances, stencil magnitudes, phases, a two-link
+    /// arm's angles, polynomials, neurons, blends; `compnet_datasets::synthetic::kernels`): the
+    /// kinds of function approximate computing hands to networks. Each kernel picks its own
+    /// inputs and type; the shape, depth, loop and branch settings are unused.
+    #[arg(long)]
+    kernels: bool,
     /// Compute the outputs with the C interpreter (`compnet_datasets::c_eval`, checked against
     /// the compiled C in its tests) instead of compiling each program: far faster, no C compiler.
     #[arg(long)]
@@ -229,7 +235,13 @@ pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
         max_statements: a.max_statements,
         loops: !a.no_loops,
         branches: !a.no_branches,
-        affine: a.affine,
+        family: if a.affine {
+            Family::Affine
+        } else if a.kernels {
+            Family::Kernels
+        } else {
+            Family::Grammar
+        },
         seed: a.build.seed,
         ..SyntheticConfig::default()
     };

@@ -9,8 +9,10 @@
 //! every value computed is read on the way to an output: values nothing else reads are added
 //! into the outputs.
 //!
-//! With [`SyntheticConfig::affine`], a program is only `c0 * x0 ± c1 * x1 ± … [± c]` per output:
-//! the family whose function is all in its literals (docs/compnet.md, "What CompNet can learn").
+//! Other families ([`Family`]): [`Family::Affine`], where a program is only `c0 * x0 ± c1 * x1 ± …
+//! [± c]` per output, the family whose function is all in its literals (docs/compnet.md, "What
+//! CompNet can learn"); and [`Family::Kernels`], small numeric kernels of the kinds approximate
+//! computing replaces by networks (distances, stencils, phases, planar geometry…; [`kernels`]).
 //!
 //! Safe by construction on inputs in [−1, 1]: every expression carries an upper bound of its
 //! magnitude; every libm call gets an argument inside its domain whatever the value (`logf(1.0f +
@@ -30,6 +32,24 @@ use rand_chacha::ChaCha8Rng;
 use crate::harness::Job;
 use crate::signature::{Param, ParamRole, Scalar, Signature};
 
+mod kernels;
+
+/// Which programs a stream holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Family {
+    /// The grammar of this module's header: expressions, libm calls, locals, branches, loops.
+    #[default]
+    Grammar,
+    /// Every output is `c0 * x0 ± c1 * x1 ± … ± c`, with two-decimal coefficients, and nothing
+    /// else: the simplest family a compiler of C must read, what it computes is in its literals.
+    /// The shape and depth settings are unused.
+    Affine,
+    /// Small numeric kernels with random sizes and constants: weighted distances, stencil
+    /// gradients, phases, planar geometry, polynomials, single neurons, clamped blends
+    /// ([`kernels`]). The shape, depth and type settings are unused: each kernel picks its own.
+    Kernels,
+}
+
 /// How programs are generated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntheticConfig {
@@ -47,10 +67,8 @@ pub struct SyntheticConfig {
     pub loops: bool,
     /// Whether bodies may contain `if`/`else` and `?:` (default true).
     pub branches: bool,
-    /// Affine programs only (default false): every output is `c0 * x0 ± c1 * x1 ± … ± c`, with
-    /// two-decimal coefficients, and nothing else. The shape and depth settings are then unused.
-    /// The simplest family a compiler of C must read: what it computes is in its literals.
-    pub affine: bool,
+    /// Which programs (default [`Family::Grammar`]).
+    pub family: Family,
     /// The stream's seed (default 0).
     pub seed: u64,
 }
@@ -65,7 +83,7 @@ impl Default for SyntheticConfig {
             out_pointer_share: 0.4,
             loops: true,
             branches: true,
-            affine: false,
+            family: Family::Grammar,
             seed: 0,
         }
     }
@@ -97,28 +115,21 @@ pub fn generate(config: &SyntheticConfig, index: u64) -> SyntheticProgram {
     key[16..].copy_from_slice(b"compnet-synth-v1");
     let mut rng = Draw(ChaCha8Rng::from_seed(key));
     let name = format!("syn_{index:06}");
+    if config.family == Family::Kernels {
+        return kernels::generate(&mut rng, name, index, config.seed);
+    }
     let ty = if rng.chance(config.double_share) { Scalar::Double } else { Scalar::Float };
     let n_in = 1 + rng.below(config.max_inputs.max(1));
     let out_name = rng.chance(config.out_pointer_share).then(|| *rng.pick(&["out", "aux", "second"]));
     let scheme = rng.below(if n_in <= LETTERS.len() { 4 } else { 3 });
-    let inputs: Vec<String> = (0..n_in)
-        .map(|k| match scheme {
-            0 => format!("x{k}"),
-            1 => format!("in{k}"),
-            2 => format!("p{k}"),
-            _ => LETTERS[k].to_string(),
-        })
-        .collect();
+    let inputs = input_names(scheme, n_in);
     let mut params: Vec<Param> = inputs.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
     if let Some(out) = out_name {
         params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
     }
     let signature = Signature { function: name.clone(), ret: Some(ty), params };
-    let mut source = String::with_capacity(1024);
-    source.push_str(&format!("/* compnet synthetic program {index} of seed {} */\n", config.seed));
-    source.push_str("#include <math.h>\n\n");
-    source.push_str(&format!("{signature} {{\n"));
-    if config.affine {
+    let mut source = header(&signature, index, config.seed);
+    if config.family == Family::Affine {
         let mut line = |lhs: &str, rng: &mut Draw| {
             source.push_str(&format!("    {lhs}{};\n", affine_text(rng, ty, &inputs)));
         };
@@ -188,6 +199,45 @@ fn affine_text(rng: &mut Draw, ty: Scalar, inputs: &[String]) -> String {
     text
 }
 
+/// The comment, include and opening line every generated program starts with.
+fn header(signature: &Signature, index: u64, seed: u64) -> String {
+    let mut source = String::with_capacity(1024);
+    source.push_str(&format!("/* compnet synthetic program {index} of seed {seed} */\n"));
+    source.push_str("#include <math.h>\n\n");
+    source.push_str(&format!("{signature} {{\n"));
+    source
+}
+
+/// `n` input names of naming scheme `scheme` (0 `x0…`, 1 `in0…`, 2 `p0…`, 3 letters; the letter
+/// scheme holds at most [`LETTERS`]`.len()` names).
+fn input_names(scheme: usize, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| match scheme {
+            0 => format!("x{k}"),
+            1 => format!("in{k}"),
+            2 => format!("p{k}"),
+            _ => LETTERS[k].to_string(),
+        })
+        .collect()
+}
+
+/// The libm name for a program of type `ty` (`sinf` or `sin`).
+fn libm(ty: Scalar, name: &str) -> String {
+    if ty == Scalar::Float { format!("{name}f") } else { name.to_string() }
+}
+
+/// A C literal of type `ty`.
+fn literal(ty: Scalar, v: f64) -> String {
+    let mut s = format!("{v}");
+    if !s.contains('.') && !s.contains('e') {
+        s.push_str(".0");
+    }
+    if ty == Scalar::Float {
+        s.push('f');
+    }
+    s
+}
+
 /// Input names of the letter scheme.
 const LETTERS: [&str; 9] = ["a", "b", "c", "d", "e", "g", "h", "m", "q"];
 /// An expression whose bound passes this is squashed.
@@ -209,6 +259,13 @@ impl Draw {
     /// True with probability `p` (clamped to [0, 1]).
     fn chance(&mut self, p: f64) -> bool {
         ((self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    /// A number of two decimals, uniform in [lo, hi] (`lo` when `hi < lo`).
+    fn hundredths(&mut self, lo: f64, hi: f64) -> f64 {
+        let (lo, hi) = ((lo * 100.0).round() as i64, (hi * 100.0).round() as i64);
+        let steps = (hi - lo).max(0) as usize;
+        (lo + self.below(steps + 1) as i64) as f64 / 100.0
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -302,19 +359,12 @@ impl Body<'_> {
 
     /// The libm name for this program's type (`sinf` or `sin`).
     fn f(&self, name: &str) -> String {
-        if self.ty == Scalar::Float { format!("{name}f") } else { name.to_string() }
+        libm(self.ty, name)
     }
 
     /// A C literal of this program's type.
     fn lit(&self, v: f64) -> String {
-        let mut s = format!("{v}");
-        if !s.contains('.') && !s.contains('e') {
-            s.push_str(".0");
-        }
-        if self.ty == Scalar::Float {
-            s.push('f');
-        }
-        s
+        literal(self.ty, v)
     }
 
     fn constant(&mut self) -> Expr {
@@ -334,9 +384,7 @@ impl Body<'_> {
 
     /// A positive constant in [lo, hi] with two decimals.
     fn positive(&mut self, lo: f64, hi: f64) -> f64 {
-        let (lo, hi) = ((lo * 100.0).round() as i64, (hi * 100.0).round() as i64);
-        let steps = (hi - lo).max(0) as usize;
-        (lo + self.rng.below(steps + 1) as i64) as f64 / 100.0
+        self.rng.hundredths(lo, hi)
     }
 
     fn leaf(&mut self) -> Expr {
