@@ -153,7 +153,8 @@ fn the_harness_accepts_every_program_with_bounded_outputs() {
 /// is read; bounded, as the generator promises.
 #[test]
 fn affine_programs_compute_an_affine_function() {
-    let config = SyntheticConfig { family: Family::Affine, max_inputs: 4, double_share: 0.5, seed: 2, ..Default::default() };
+    let config =
+        SyntheticConfig { family: Family::Affine, max_inputs: 4, double_share: 0.5, seed: 2, ..Default::default() };
     let programs: Vec<_> = (0..24).map(|i| generate(&config, i)).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let inputs: Vec<Vec<f32>> = programs
@@ -234,7 +235,9 @@ fn kernel_programs_are_bounded_varied_and_compute_their_kind() {
             }
         }
         let dims = n / 2;
-        let paired = (0..dims).all(|k| text.contains(&format!("= {} - {};", p.signature.params[k].name, p.signature.params[dims + k].name)));
+        let paired = (0..dims).all(|k| {
+            text.contains(&format!("= {} - {};", p.signature.params[k].name, p.signature.params[dims + k].name))
+        });
         if kind == 0 && n >= 2 && n % 2 == 0 && paired {
             distances += 1;
             let half: Vec<f64> = (0..dims).map(|_| f64::from(rng.random_range(-1.0f32..1.0))).collect();

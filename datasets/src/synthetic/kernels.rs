@@ -30,21 +30,20 @@ use crate::signature::{Param, ParamRole, Scalar, Signature};
 /// Program `index` of the kernel family, drawn from `rng` (the program's own stream).
 pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64) -> SyntheticProgram {
     let ty = if rng.chance(0.5) { Scalar::Double } else { Scalar::Float };
-    let mut kind = Kind::ALL[rng.weighted(&Kind::WEIGHTS)];
-    let n_in = kind.inputs(rng);
+    let kind = Kind::draw(rng);
+    let n_in = kind.inputs();
     let scheme = rng.below(4);
     let mut k = Kernel { rng, ty, x: input_names(scheme, n_in), lines: Vec::new(), out: None };
     match kind {
         Kind::Distance { dims, paired } => k.distance(dims, paired),
-        Kind::Stencil => k.stencil(),
-        Kind::Phase => k.phase(),
+        Kind::Stencil { .. } => k.stencil(),
+        Kind::Phase { .. } => k.phase(),
         Kind::Geometry => k.geometry(),
-        Kind::Polynomial => k.polynomial(),
-        Kind::Neuron => k.neuron(),
-        Kind::Blend => k.blend(),
+        Kind::Polynomial { .. } => k.polynomial(),
+        Kind::Neuron { .. } => k.neuron(),
+        Kind::Blend { .. } => k.blend(),
     }
-    let mut params: Vec<Param> =
-        k.x.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
+    let mut params: Vec<Param> = k.x.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
     if let Some(out) = k.out {
         params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
     }
@@ -59,46 +58,51 @@ pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64) -> S
     SyntheticProgram { name, source, signature }
 }
 
+/// What a kernel computes, with the shape that fixes its inputs.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    /// Filled in by [`Kind::inputs`].
-    Distance {
-        dims: usize,
-        paired: bool,
-    },
-    Stencil,
-    Phase,
+    Distance { dims: usize, paired: bool },
+    Stencil { inputs: usize },
+    Phase { inputs: usize },
     Geometry,
-    Polynomial,
-    Neuron,
-    Blend,
+    Polynomial { inputs: usize },
+    Neuron { inputs: usize },
+    Blend { inputs: usize },
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
-        Kind::Distance { dims: 0, paired: false },
-        Kind::Stencil,
-        Kind::Phase,
-        Kind::Geometry,
-        Kind::Polynomial,
-        Kind::Neuron,
-        Kind::Blend,
-    ];
-    const WEIGHTS: [u32; 7] = [3, 3, 2, 2, 2, 1, 1];
+    /// A kind (weights 3 3 2 2 2 1 1 in the table's order) and its shape.
+    fn draw(rng: &mut Draw) -> Kind {
+        match rng.weighted(&[3, 3, 2, 2, 2, 1, 1]) {
+            0 => {
+                let dims = 1 + rng.below(4);
+                Kind::Distance { dims, paired: rng.chance(0.6) }
+            }
+            1 => Kind::Stencil { inputs: 4 + rng.below(6) },
+            2 => Kind::Phase { inputs: 1 + usize::from(rng.chance(0.3)) },
+            3 => Kind::Geometry,
+            4 => Kind::Polynomial { inputs: 1 + usize::from(rng.chance(0.3)) },
+            5 => Kind::Neuron { inputs: 1 + rng.below(6) },
+            _ => Kind::Blend { inputs: 1 + 2 * usize::from(rng.chance(0.5)) },
+        }
+    }
 
-    /// Draws the kind's input count (and a distance's shape, which fixes it).
-    fn inputs(&mut self, rng: &mut Draw) -> usize {
+    /// The number of input parameters.
+    fn inputs(self) -> usize {
         match self {
             Kind::Distance { dims, paired } => {
-                *dims = 1 + rng.below(4);
-                *paired = rng.chance(0.6);
-                if *paired { 2 * *dims } else { *dims }
+                if paired {
+                    2 * dims
+                } else {
+                    dims
+                }
             }
-            Kind::Stencil => 4 + rng.below(6),
-            Kind::Phase | Kind::Polynomial => 1 + usize::from(rng.chance(0.3)),
             Kind::Geometry => 2,
-            Kind::Neuron => 1 + rng.below(6),
-            Kind::Blend => 1 + 2 * usize::from(rng.chance(0.5)),
+            Kind::Stencil { inputs }
+            | Kind::Phase { inputs }
+            | Kind::Polynomial { inputs }
+            | Kind::Neuron { inputs }
+            | Kind::Blend { inputs } => inputs,
         }
     }
 }
@@ -295,6 +299,8 @@ impl Kernel<'_> {
             angle.push_str(&self.term(false, c, &self.x[1]));
         }
         if self.rng.chance(0.4) {
+            // Offsets up to π in two decimals.
+            #[allow(clippy::approx_constant)]
             let p = self.signed(0.01, 3.14, 0.5);
             angle.push_str(&if p < 0.0 { format!(" - {}", self.lit(-p)) } else { format!(" + {}", self.lit(p)) });
         }
