@@ -33,8 +33,8 @@ pub enum AugmentError {
     Signature {
         /// The program.
         name: String,
-        /// The parser's error.
-        source: SignatureError,
+        /// The parser's error (boxed: it is the largest of these, and every `Result` carries it).
+        source: Box<SignatureError>,
     },
     /// The source does not lex.
     #[error("program `{name}`: its source does not lex: {source}")]
@@ -97,8 +97,8 @@ impl AugmentError {
 /// pair's inputs are reordered alike; outputs, split and function name are kept.
 pub fn permute_inputs(record: &ProgramRecord, order: &[usize]) -> Result<ProgramRecord, AugmentError> {
     let name = || record.name.clone();
-    let signature =
-        Signature::parse(&record.signature).map_err(|source| AugmentError::Signature { name: name(), source })?;
+    let signature = Signature::parse(&record.signature)
+        .map_err(|source| AugmentError::Signature { name: name(), source: Box::new(source) })?;
     let n_in = signature.n_in();
     let mut seen = vec![false; n_in];
     let is_permutation = order.len() == n_in
