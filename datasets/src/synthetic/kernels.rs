@@ -24,8 +24,8 @@
 //! of clamped arguments, division by `r2 + 0.01`; outputs stay below
 //! [`OUTPUT_BOUND`](super::OUTPUT_BOUND) in magnitude.
 
-use super::{Draw, OUTPUT_BOUND, SyntheticProgram, header, input_names, libm, literal};
-use crate::signature::{Param, ParamRole, Scalar, Signature};
+use super::{Draw, OUTPUT_BOUND, SyntheticProgram, header, input_names, libm, literal, signature};
+use crate::signature::Scalar;
 
 /// Program `index` of the kernel family, drawn from `rng` (the program's own stream).
 pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64) -> SyntheticProgram {
@@ -43,11 +43,7 @@ pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64) -> S
         Kind::Neuron { .. } => k.neuron(),
         Kind::Blend { .. } => k.blend(),
     }
-    let mut params: Vec<Param> = k.x.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
-    if let Some(out) = k.out {
-        params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
-    }
-    let signature = Signature { function: name.clone(), ret: Some(ty), params };
+    let signature = signature(&name, ty, &k.x, k.out);
     let mut source = header(&signature, index, seed);
     for line in &k.lines {
         source.push_str("    ");
@@ -129,8 +125,7 @@ impl Kernel<'_> {
 
     /// `T name = value;`
     fn local(&mut self, name: &str, value: String) {
-        let ty = if self.ty == Scalar::Float { "float" } else { "double" };
-        self.lines.push(format!("{ty} {name} = {value};"));
+        self.lines.push(format!("{} {name} = {value};", self.ty.c_name()));
     }
 
     /// `if (v > hi) { v = hi; }` and the same below `lo`.
@@ -151,6 +146,11 @@ impl Kernel<'_> {
     fn signed(&mut self, lo: f64, hi: f64, p_negative: f64) -> f64 {
         let v = self.rng.hundredths(lo, hi);
         if self.rng.chance(p_negative) { -v } else { v }
+    }
+
+    /// ` + c` or ` - |c|`: a constant term after the first.
+    fn constant_term(&self, c: f64) -> String {
+        if c < 0.0 { format!(" - {}", self.lit(-c)) } else { format!(" + {}", self.lit(c)) }
     }
 
     /// `c * term` (`term` alone for a weight of 1, `-term` for −1) as the first term of a sum,
@@ -230,7 +230,6 @@ impl Kernel<'_> {
         let n = self.x.len();
         let two = self.rng.chance(0.8);
         let mut bound = 0.0;
-        let mut names = Vec::new();
         for g in 0..1 + usize::from(two) {
             let mut c: Vec<i32> = (0..n).map(|_| [0, 0, 0, 1, 1, -1, -1, 2, -2][self.rng.below(9)]).collect();
             while c.iter().filter(|&&v| v != 0).count() < 2 {
@@ -243,7 +242,6 @@ impl Kernel<'_> {
             let grouped = self.rng.chance(0.5);
             let value = self.weighted_sum(&c, grouped);
             self.local(name, value);
-            names.push(name);
         }
         let (value, bound) = if two {
             let fabs = self.f("fabs");
@@ -302,7 +300,7 @@ impl Kernel<'_> {
             // Offsets up to π in two decimals.
             #[allow(clippy::approx_constant)]
             let p = self.signed(0.01, 3.14, 0.5);
-            angle.push_str(&if p < 0.0 { format!(" - {}", self.lit(-p)) } else { format!(" + {}", self.lit(p)) });
+            angle.push_str(&self.constant_term(p));
         }
         self.local("angle", angle);
         let amplitude = if self.rng.chance(0.6) { 1.0 } else { self.rng.hundredths(0.2, 3.0) };
@@ -367,7 +365,7 @@ impl Kernel<'_> {
             let mut s = self.term(true, c[0], &format!("{x} * {y}"));
             s.push_str(&self.term(false, c[1], &x));
             s.push_str(&self.term(false, c[2], &y));
-            s.push_str(&if c[3] < 0.0 { format!(" - {}", self.lit(-c[3])) } else { format!(" + {}", self.lit(c[3])) });
+            s.push_str(&self.constant_term(c[3]));
             self.lines.push(format!("return {s};"));
             return;
         }
@@ -377,8 +375,8 @@ impl Kernel<'_> {
         let c: Vec<f64> = (0..=degree).map(|_| self.signed(0.05, cap, 0.5)).collect();
         self.local("acc", self.lit(c[0]));
         for &ck in &c[1..] {
-            let add = if ck < 0.0 { format!("- {}", self.lit(-ck)) } else { format!("+ {}", self.lit(ck)) };
-            self.lines.push(format!("acc = acc * {x} {add};"));
+            let add = self.constant_term(ck);
+            self.lines.push(format!("acc = acc * {x}{add};"));
         }
         self.lines.push("return acc;".into());
     }
@@ -394,7 +392,7 @@ impl Kernel<'_> {
         }
         let b = self.signed(0.0, 1.0, 0.5);
         bound += b.abs();
-        z.push_str(&if b < 0.0 { format!(" - {}", self.lit(-b)) } else { format!(" + {}", self.lit(b)) });
+        z.push_str(&self.constant_term(b));
         self.local("z", z);
         let one = self.lit(1.0);
         let value = match self.rng.below(3) {

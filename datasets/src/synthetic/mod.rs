@@ -123,11 +123,7 @@ pub fn generate(config: &SyntheticConfig, index: u64) -> SyntheticProgram {
     let out_name = rng.chance(config.out_pointer_share).then(|| *rng.pick(&["out", "aux", "second"]));
     let scheme = rng.below(if n_in <= LETTERS.len() { 4 } else { 3 });
     let inputs = input_names(scheme, n_in);
-    let mut params: Vec<Param> = inputs.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
-    if let Some(out) = out_name {
-        params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
-    }
-    let signature = Signature { function: name.clone(), ret: Some(ty), params };
+    let signature = signature(&name, ty, &inputs, out_name);
     let mut source = header(&signature, index, config.seed);
     if config.family == Family::Affine {
         let mut line = |lhs: &str, rng: &mut Draw| {
@@ -197,6 +193,15 @@ fn affine_text(rng: &mut Draw, ty: Scalar, inputs: &[String]) -> String {
         text.push_str(&format!(" {} {}", if minus { '-' } else { '+' }, lit(c)));
     }
     text
+}
+
+/// `ty name(ty input…[, ty *out])`: every generated program returns a value of its own type.
+fn signature(name: &str, ty: Scalar, inputs: &[String], out: Option<&str>) -> Signature {
+    let mut params: Vec<Param> = inputs.iter().map(|n| Param { name: n.clone(), ty, role: ParamRole::Input }).collect();
+    if let Some(out) = out {
+        params.push(Param { name: out.to_string(), ty, role: ParamRole::Output });
+    }
+    Signature { function: name.to_string(), ret: Some(ty), params }
 }
 
 /// The comment, include and opening line every generated program starts with.
