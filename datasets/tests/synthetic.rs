@@ -249,3 +249,30 @@ fn kernel_programs_are_bounded_varied_and_compute_their_kind() {
     assert!(kinds.iter().all(|&k| k >= 20), "kinds {kinds:?}");
     assert!(phases >= 10 && distances >= 20, "phases {phases}, distances {distances}");
 }
+
+/// `kernel_kinds` restricts the family to the kinds named, by the same markers as above; naming
+/// all seven leaves the stream as it is; an unknown name is refused with the list of kinds.
+#[test]
+fn kernel_kinds_select_what_is_drawn() {
+    use compnet_datasets::synthetic::KernelKind;
+    let all = SyntheticConfig { family: Family::Kernels, seed: 5, ..Default::default() };
+    let named = SyntheticConfig { kernel_kinds: KernelKind::ALL.to_vec(), ..all.clone() };
+    for i in 0..50 {
+        assert_eq!(generate(&all, i), generate(&named, i));
+    }
+    let kinds: Vec<KernelKind> = vec!["distance".parse().unwrap(), "stencil".parse().unwrap()];
+    let some = SyntheticConfig { kernel_kinds: kinds, ..all.clone() };
+    let (mut distance, mut stencil) = (0, 0);
+    for i in 0..200 {
+        let text = generate(&some, i).source.replace("double ", "float ");
+        match (text.contains("float dist"), text.contains("float mag")) {
+            (true, false) => distance += 1,
+            (false, true) => stencil += 1,
+            _ => panic!("neither a distance nor a stencil:\n{text}"),
+        }
+    }
+    // weights 3 and 3: about half each
+    assert!(distance > 70 && stencil > 70, "distance {distance}, stencil {stencil}");
+    let err = "distances".parse::<KernelKind>().unwrap_err();
+    assert!(err.contains("`distances`") && err.contains("distance, stencil, phase"), "{err}");
+}

@@ -24,13 +24,89 @@
 //! of clamped arguments, division by `r2 + 0.01`; outputs stay below
 //! [`OUTPUT_BOUND`](super::OUTPUT_BOUND) in magnitude.
 
+use std::fmt;
+use std::str::FromStr;
+
 use super::{Draw, OUTPUT_BOUND, SyntheticProgram, header, input_names, libm, literal, signature};
 use crate::signature::Scalar;
 
-/// Program `index` of the kernel family, drawn from `rng` (the program's own stream).
-pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64) -> SyntheticProgram {
+/// One of the family's seven kinds, by name (`compnet dataset synthetic --kernels --kinds
+/// distance,stencil` draws those alone, e.g. for a curriculum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KernelKind {
+    /// Weighted L2 (or its square), L1 or L∞ distances.
+    Distance,
+    /// Integer-weighted sums of 4–9 inputs and their magnitude.
+    Stencil,
+    /// `sin`/`cos` of an affine angle.
+    Phase,
+    /// A two-link arm's angles, polar angle and radius, a radial bump.
+    Geometry,
+    /// Horner polynomials and bilinear forms.
+    Polynomial,
+    /// Sigmoid, `tanh` or ReLU of an affine sum.
+    Neuron,
+    /// Clamped interpolations and smoothsteps.
+    Blend,
+}
+
+impl KernelKind {
+    /// The seven kinds, in the module table's order.
+    pub const ALL: [KernelKind; 7] = [
+        KernelKind::Distance,
+        KernelKind::Stencil,
+        KernelKind::Phase,
+        KernelKind::Geometry,
+        KernelKind::Polynomial,
+        KernelKind::Neuron,
+        KernelKind::Blend,
+    ];
+
+    /// The kind's name, as `--kinds` reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelKind::Distance => "distance",
+            KernelKind::Stencil => "stencil",
+            KernelKind::Phase => "phase",
+            KernelKind::Geometry => "geometry",
+            KernelKind::Polynomial => "polynomial",
+            KernelKind::Neuron => "neuron",
+            KernelKind::Blend => "blend",
+        }
+    }
+
+    /// How often the family draws it, relative to the others.
+    fn weight(self) -> u32 {
+        match self {
+            KernelKind::Distance | KernelKind::Stencil => 3,
+            KernelKind::Phase | KernelKind::Geometry | KernelKind::Polynomial => 2,
+            KernelKind::Neuron | KernelKind::Blend => 1,
+        }
+    }
+}
+
+impl fmt::Display for KernelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for KernelKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        KernelKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = KernelKind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown kernel kind `{s}` (the kinds: {})", names.join(", "))
+        })
+    }
+}
+
+/// Program `index` of the kernel family, drawn from `rng` (the program's own stream), of one of
+/// `kinds` (all seven when empty). With all seven the stream is the same as with none named.
+pub(super) fn generate(rng: &mut Draw, name: String, index: u64, seed: u64, kinds: &[KernelKind]) -> SyntheticProgram {
     let ty = if rng.chance(0.5) { Scalar::Double } else { Scalar::Float };
-    let kind = Kind::draw(rng);
+    let kind = Kind::draw(rng, kinds);
     let n_in = kind.inputs();
     let scheme = rng.below(4);
     let mut k = Kernel { rng, ty, x: input_names(scheme, n_in), lines: Vec::new(), out: None };
@@ -67,9 +143,10 @@ enum Kind {
 }
 
 impl Kind {
-    /// A kind (weights 3 3 2 2 2 1 1 in the table's order) and its shape.
-    fn draw(rng: &mut Draw) -> Kind {
-        match rng.weighted(&[3, 3, 2, 2, 2, 1, 1]) {
+    /// A kind of `allowed` (all when empty), by [`KernelKind::weight`], and its shape.
+    fn draw(rng: &mut Draw, allowed: &[KernelKind]) -> Kind {
+        let weights = KernelKind::ALL.map(|k| if allowed.is_empty() || allowed.contains(&k) { k.weight() } else { 0 });
+        match rng.weighted(&weights) {
             0 => {
                 let dims = 1 + rng.below(4);
                 Kind::Distance { dims, paired: rng.chance(0.6) }

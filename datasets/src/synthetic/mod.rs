@@ -34,6 +34,8 @@ use crate::signature::{Param, ParamRole, Scalar, Signature};
 
 mod kernels;
 
+pub use kernels::KernelKind;
+
 /// Which programs a stream holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Family {
@@ -69,6 +71,8 @@ pub struct SyntheticConfig {
     pub branches: bool,
     /// Which programs (default [`Family::Grammar`]).
     pub family: Family,
+    /// With [`Family::Kernels`]: the kinds drawn (empty, the default: all seven).
+    pub kernel_kinds: Vec<KernelKind>,
     /// The stream's seed (default 0).
     pub seed: u64,
 }
@@ -84,6 +88,7 @@ impl Default for SyntheticConfig {
             loops: true,
             branches: true,
             family: Family::Grammar,
+            kernel_kinds: Vec::new(),
             seed: 0,
         }
     }
@@ -116,7 +121,7 @@ pub fn generate(config: &SyntheticConfig, index: u64) -> SyntheticProgram {
     let mut rng = Draw(ChaCha8Rng::from_seed(key));
     let name = format!("syn_{index:06}");
     if config.family == Family::Kernels {
-        return kernels::generate(&mut rng, name, index, config.seed);
+        return kernels::generate(&mut rng, name, index, config.seed, &config.kernel_kinds);
     }
     let ty = if rng.chance(config.double_share) { Scalar::Double } else { Scalar::Float };
     let n_in = 1 + rng.below(config.max_inputs.max(1));

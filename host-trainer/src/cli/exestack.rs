@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use compnet_datasets::exestack::corpus::{self, DEFAULT_PACKAGES};
 use compnet_datasets::exestack::pipeline::{BuildConfig, BuildStats, build};
 use compnet_datasets::exestack::{TypeFilter, generated};
-use compnet_datasets::synthetic::{Family, SyntheticConfig};
+use compnet_datasets::synthetic::{Family, KernelKind, SyntheticConfig};
 
 /// The type filter, as a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,6 +142,10 @@ pub(super) struct SyntheticArgs {
     /// inputs and type; the shape, depth, loop and branch settings are unused.
     #[arg(long)]
     kernels: bool,
+    /// With --kernels: draw these kinds only, comma-separated (distance, stencil, phase,
+    /// geometry, polynomial, neuron, blend), in their usual proportions; default all seven.
+    #[arg(long, value_delimiter = ',', requires = "kernels")]
+    kinds: Vec<KernelKind>,
     /// Compute the outputs with the C interpreter (`compnet_datasets::c_eval`, checked against
     /// the compiled C in its tests) instead of compiling each program: far faster, no C compiler.
     #[arg(long)]
@@ -242,6 +246,7 @@ pub(super) fn synthetic_command(a: SyntheticArgs) -> anyhow::Result<()> {
         } else {
             Family::Grammar
         },
+        kernel_kinds: a.kinds,
         seed: a.build.seed,
         ..SyntheticConfig::default()
     };
