@@ -48,6 +48,11 @@ pub(super) struct TrainArgs {
     /// classifies) or the mean over the program's tokens.
     #[arg(long, value_enum, default_value_t = Pooling::First)]
     pooling: Pooling,
+    /// Also write each covering input's row of the first layer from what the encoder says where
+    /// that input is read: a learned query per input attends over the token states
+    /// (`compnet::network::InputReader`), its row added to the head's.
+    #[arg(long)]
+    input_reader: bool,
     /// Hidden activation of the covering surrogate.
     #[arg(long, default_value = "sigmoid")]
     activation: String,
@@ -213,6 +218,7 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         dropout: a.dropout,
         literal_values: !a.no_literal_values,
         pooling: a.pooling,
+        input_reader: a.input_reader,
     };
     let config = TrainConfig {
         model,

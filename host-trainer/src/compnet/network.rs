@@ -1,11 +1,12 @@
-//! CompNet as a burn module: C tokens → Transformer encoder → first-token embedding →
-//! parameter head → the covering surrogate's flat weights; and the generated surrogates applied
-//! to a batch of programs at once.
+//! CompNet as a burn module: C tokens → Transformer encoder → first-token (or mean) embedding →
+//! parameter head → the covering surrogate's flat weights, the first layer's rows optionally also
+//! read input by input ([`InputReader`]); and the generated surrogates applied to a batch of
+//! programs at once.
 
 use burn::module::{Module, Param};
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{relu, sigmoid, tanh};
+use burn::tensor::activation::{relu, sigmoid, softmax, tanh};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use compnet_datasets::c_tokens::EncodedProgram;
 use compnet_runtime::Activation;
@@ -43,6 +44,10 @@ pub struct CompNetConfig {
     /// written before it existed).
     #[serde(default)]
     pub pooling: Pooling,
+    /// Whether each covering input's row of the first layer also comes from what the encoder says
+    /// where that input is read ([`InputReader`]; false in checkpoints written before it existed).
+    #[serde(default)]
+    pub input_reader: bool,
 }
 
 /// What of the encoder's output the parameter head reads.
@@ -70,6 +75,7 @@ impl CompNetConfig {
             dropout: 0.0,
             literal_values: true,
             pooling: Pooling::First,
+            input_reader: false,
         }
     }
 
@@ -106,6 +112,7 @@ impl CompNetConfig {
                 .init(device),
             pooled_norm: LayerNormConfig::new(self.d_model).init(device),
             head,
+            inputs: self.input_reader.then(|| InputReader::new(self.d_model, &self.covering, &mut rng, device)),
             covering: self.covering.clone(),
             max_tokens: self.max_tokens,
             pooling: self.pooling,
@@ -124,12 +131,73 @@ pub struct CompNet {
     encoder: TransformerEncoder,
     pooled_norm: LayerNorm,
     head: Linear,
+    /// Per-input rows of the first layer, added to the head's.
+    inputs: Option<InputReader>,
     #[module(skip)]
     covering: CoveringShape,
     #[module(skip)]
     max_tokens: usize,
     #[module(skip)]
     pooling: Pooling,
+}
+
+/// Reads, for each covering input, what the encoder says where that input is used: a learned
+/// query per input attends over the program's token states (keys and values projected, padding
+/// left out), and the attended state, layer-normalised, gives that input's row of the first
+/// layer's weights (`[n_in, width]`, row-major in the parameter layout), added to the head's.
+///
+/// The head alone reads one pooled vector, so it must write every input's weights from it: a
+/// stencil's `2 * p3` has to reach row 3 through the pooling. Here row `i` comes from the states
+/// the query `i` picks out, which can be the tokens of the `i`-th parameter (the vocabulary
+/// numbers identifiers by first occurrence, so the `i`-th parameter has the same id in every
+/// program whose signature comes first).
+///
+/// The row projection starts at zero: a fresh CompNet with the reader generates what one
+/// without it would, and the reader learns what the pooled vector misses.
+#[derive(Module, Debug)]
+pub struct InputReader {
+    /// One query per covering input: `[n_in, d_model]`.
+    queries: Param<Tensor<2>>,
+    keys: Linear,
+    values: Linear,
+    norm: LayerNorm,
+    /// Attended state → that input's row: `d_model` → the first hidden width.
+    rows: Linear,
+}
+
+impl InputReader {
+    fn new(d_model: usize, covering: &CoveringShape, rng: &mut ChaCha8Rng, device: &Device) -> InputReader {
+        let n_in = covering.n_in;
+        let width = covering.layers()[0].n_out;
+        let q: Vec<f32> = (0..n_in * d_model).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let mut rows = LinearConfig::new(d_model, width).init(device);
+        rows.weight = Param::from_tensor(Tensor::zeros([d_model, width], device));
+        rows.bias = Some(Param::from_tensor(Tensor::zeros([width], device)));
+        InputReader {
+            queries: Param::from_tensor(Tensor::from_data(TensorData::new(q, [n_in, d_model]), device)),
+            keys: LinearConfig::new(d_model, d_model).with_bias(false).init(device),
+            values: LinearConfig::new(d_model, d_model).with_bias(false).init(device),
+            norm: LayerNormConfig::new(d_model).init(device),
+            rows,
+        }
+    }
+
+    /// `h [programs, len, d_model]` (the encoder's states), `padding [programs, len]` →
+    /// `[programs, n_in × width]`: the first layer's weights, input by input.
+    pub fn forward(&self, h: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<2> {
+        let [programs, len, d] = h.dims();
+        let q = self.queries.val();
+        let n_in = q.dims()[0];
+        let q = q.transpose().reshape([1, d, n_in]).repeat_dim(0, programs);
+        let scores = self.keys.forward(h.clone()).matmul(q).div_scalar((d as f32).sqrt());
+        // padding: −10⁴ before the softmax over positions
+        let scores = scores + padding.float().reshape([programs, len, 1]).mul_scalar(-1.0e4);
+        let attention = softmax(scores, 1).swap_dims(1, 2);
+        let read = attention.matmul(self.values.forward(h));
+        let rows = self.rows.forward(self.norm.forward(read));
+        let width = rows.dims()[2];
+        rows.reshape([programs, n_in * width])
+    }
 }
 
 /// How many features [`literal_features`] gives a literal.
@@ -233,14 +301,25 @@ impl CompNet {
         let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(tokens.padding.clone()));
         let d = h.dims()[2];
         let pooled = match self.pooling {
-            Pooling::First => h.slice([0..programs, 0..1]).reshape([programs, d]),
+            Pooling::First => h.clone().slice([0..programs, 0..1]).reshape([programs, d]),
             Pooling::Mean => {
-                let real = tokens.padding.bool_not().float().reshape([programs, len, 1]);
+                let real = tokens.padding.clone().bool_not().float().reshape([programs, len, 1]);
                 let count = real.clone().sum_dim(1).clamp_min(1.0).reshape([programs, 1]);
-                (h * real).sum_dim(1).reshape([programs, d]) / count
+                (h.clone() * real).sum_dim(1).reshape([programs, d]) / count
             }
         };
-        self.head.forward(self.pooled_norm.forward(pooled))
+        let params = self.head.forward(self.pooled_norm.forward(pooled));
+        match &self.inputs {
+            None => params,
+            Some(reader) => {
+                let rows = reader.forward(h, tokens.padding);
+                let [_, n_params] = params.dims();
+                let first = rows.dims()[1];
+                let head_rows = params.clone().slice([0..programs, 0..first]);
+                let rest = params.slice([0..programs, first..n_params]);
+                Tensor::cat(vec![head_rows + rows, rest], 1)
+            }
+        }
     }
 
     /// Runs every program's generated surrogate on its own inputs:
@@ -373,6 +452,7 @@ mod tests {
             dropout: 0.0,
             literal_values: true,
             pooling: Pooling::First,
+            input_reader: false,
         }
     }
 
@@ -504,6 +584,40 @@ mod tests {
                 Pooling::First => assert!(order > 1e-3, "the first token's state did not see the reversal"),
             }
         }
+    }
+
+    /// The input reader starts silent (its rows at zero: a fresh CompNet generates what it would
+    /// without it); once its rows are non-zero it writes the first layer's weights alone, input by
+    /// input (each query reads its own mixture of the states: rows differ), and leaves padding out.
+    #[test]
+    fn the_input_reader_starts_silent_then_writes_first_layer_rows() {
+        let device = Device::flex();
+        let config = CompNetConfig { input_reader: true, ..tiny() };
+        let a = program(&[2, 5, 9, 11, 9], &[(1, 3.5)]);
+        let b = program(&(0..20).map(|k| 5 + k % 30).collect::<Vec<u32>>(), &[(4, 0.1)]);
+        let generated = |net: &CompNet, batch: &[&EncodedProgram]| -> Vec<f32> {
+            net.generate(TokenBatch::new(batch, 16, 32, &device)).into_data().try_to_vec::<f32>().unwrap()
+        };
+        let mut net = config.init(&device, 3).unwrap();
+        let mut without = net.clone();
+        without.inputs = None;
+        assert_eq!(generated(&net, &[&a]), generated(&without, &[&a]));
+
+        let reader = net.inputs.as_mut().unwrap();
+        let [d, width] = reader.rows.weight.dims();
+        let w: Vec<f32> = (0..d * width).map(|k| ((k * 37 % 23) as f32 / 11.0) - 1.0).collect();
+        reader.rows.weight = Param::from_tensor(Tensor::from_data(TensorData::new(w, [d, width]), &device));
+        let (read, plain) = (generated(&net, &[&a]), generated(&without, &[&a]));
+        let n_in = config.covering.n_in;
+        let first = n_in * width;
+        assert!(largest_difference(&read[..first], &plain[..first]) > 1e-3, "the reader moved no weight");
+        assert_eq!(read[first..], plain[first..], "the reader moved parameters past the first layer's weights");
+        let delta: Vec<f32> = read.iter().zip(&plain).map(|(x, y)| x - y).collect();
+        let (row0, row1) = (&delta[..width], &delta[width..2 * width]);
+        assert!(largest_difference(row0, row1) > 1e-4, "inputs 0 and 1 got the same row {row0:?}");
+        let batched = generated(&net, &[&a, &b]);
+        let worst = largest_difference(&read, &batched[..read.len()]);
+        assert!(worst < 1e-5, "padding changed the reader's rows by {worst}");
     }
 
     /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
