@@ -23,6 +23,9 @@
 # held-out split (then give EPOCHS). The synthetic outputs come from the C interpreter (`dataset
 # synthetic --interpret`); SYN_HARNESS=1 compiles them. SYN_DIR (default /tmp/compnet-synthetic)
 # is where they are built, and kept while the machine stays warm: two families need two folders.
+# TRAIN_SECONDS counts from the first training step: generating the programs (35 s for 200,000
+# kernels), unpacking the binary, loading (10 s) and packing the run come on top, so leave the
+# call 150 s more (three runs side by side with 450 s each overran a 590 s call on 2026-12-04).
 # Brings back: log-RUN.txt, bench-*.txt, synthetic-stats-RUN.json, run-RUN.tgz, epochs-RUN.txt, cubecl-cache/.
 set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
