@@ -197,6 +197,14 @@ fn affine_programs_compute_an_affine_function() {
     }
 }
 
+/// Which kind a kernel's source is, by the local it declares: 0 distance, 1 stencil, 2 phase,
+/// 3 geometry, 4 neuron, 5 blend, 6 polynomial (none of those).
+fn kernel_kind(source: &str) -> usize {
+    let text = source.replace("double ", "float ");
+    let markers = ["float dist", "float mag", "float angle", "float r2", "float z", "float u"];
+    markers.iter().position(|m| text.contains(m)).unwrap_or(6)
+}
+
 /// Kernel programs are safe and bounded on [−1, 1] (corners included), never constant, and
 /// cover all seven kinds; two kinds checked for what they compute: a phase's two outputs of
 /// amplitude 1 are a sine and a cosine (y₀² + y₁² = 1), and a distance between two vectors is 0
@@ -206,15 +214,13 @@ fn affine_programs_compute_an_affine_function() {
 fn kernel_programs_are_bounded_varied_and_compute_their_kind() {
     use compnet_datasets::c_eval::Function;
     let config = SyntheticConfig { family: Family::Kernels, seed: 5, ..Default::default() };
-    // distance, stencil, phase, geometry, neuron, blend; polynomial otherwise
-    let markers = ["float dist", "float mag", "float angle", "float r2", "float z", "float u"];
     let mut kinds = [0usize; 7];
     let (mut phases, mut distances) = (0, 0);
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     for i in 0..600 {
         let p = generate(&config, i);
         let text = p.source.replace("double ", "float ");
-        let kind = markers.iter().position(|m| text.contains(m)).unwrap_or(6);
+        let kind = kernel_kind(&p.source);
         kinds[kind] += 1;
         let f = Function::parse(&p.source, &p.signature).unwrap_or_else(|e| panic!("{e}\n{}", p.source));
         let (n, m) = (p.signature.n_in(), p.signature.n_out());
@@ -250,7 +256,7 @@ fn kernel_programs_are_bounded_varied_and_compute_their_kind() {
     assert!(phases >= 10 && distances >= 20, "phases {phases}, distances {distances}");
 }
 
-/// `kernel_kinds` restricts the family to the kinds named, by the same markers as above; naming
+/// `kernel_kinds` restricts the family to the kinds named ([`kernel_kind`] tells them); naming
 /// all seven leaves the stream as it is; an unknown name is refused with the list of kinds.
 #[test]
 fn kernel_kinds_select_what_is_drawn() {
@@ -264,11 +270,11 @@ fn kernel_kinds_select_what_is_drawn() {
     let some = SyntheticConfig { kernel_kinds: kinds, ..all.clone() };
     let (mut distance, mut stencil) = (0, 0);
     for i in 0..200 {
-        let text = generate(&some, i).source.replace("double ", "float ");
-        match (text.contains("float dist"), text.contains("float mag")) {
-            (true, false) => distance += 1,
-            (false, true) => stencil += 1,
-            _ => panic!("neither a distance nor a stencil:\n{text}"),
+        let source = generate(&some, i).source;
+        match kernel_kind(&source) {
+            0 => distance += 1,
+            1 => stencil += 1,
+            _ => panic!("neither a distance nor a stencil:\n{source}"),
         }
     }
     // weights 3 and 3: about half each

@@ -146,17 +146,17 @@ impl Kind {
     /// A kind of `allowed` (all when empty), by [`KernelKind::weight`], and its shape.
     fn draw(rng: &mut Draw, allowed: &[KernelKind]) -> Kind {
         let weights = KernelKind::ALL.map(|k| if allowed.is_empty() || allowed.contains(&k) { k.weight() } else { 0 });
-        match rng.weighted(&weights) {
-            0 => {
+        match KernelKind::ALL[rng.weighted(&weights)] {
+            KernelKind::Distance => {
                 let dims = 1 + rng.below(4);
                 Kind::Distance { dims, paired: rng.chance(0.6) }
             }
-            1 => Kind::Stencil { inputs: 4 + rng.below(6) },
-            2 => Kind::Phase { inputs: 1 + usize::from(rng.chance(0.3)) },
-            3 => Kind::Geometry,
-            4 => Kind::Polynomial { inputs: 1 + usize::from(rng.chance(0.3)) },
-            5 => Kind::Neuron { inputs: 1 + rng.below(6) },
-            _ => Kind::Blend { inputs: 1 + 2 * usize::from(rng.chance(0.5)) },
+            KernelKind::Stencil => Kind::Stencil { inputs: 4 + rng.below(6) },
+            KernelKind::Phase => Kind::Phase { inputs: 1 + usize::from(rng.chance(0.3)) },
+            KernelKind::Geometry => Kind::Geometry,
+            KernelKind::Polynomial => Kind::Polynomial { inputs: 1 + usize::from(rng.chance(0.3)) },
+            KernelKind::Neuron => Kind::Neuron { inputs: 1 + rng.below(6) },
+            KernelKind::Blend => Kind::Blend { inputs: 1 + 2 * usize::from(rng.chance(0.5)) },
         }
     }
 
