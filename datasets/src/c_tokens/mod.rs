@@ -45,9 +45,13 @@
 //! identifier on they fall back to the hashed buckets. [`IdentifierEncoding::Hashed`] uses the
 //! hashed buckets only.
 
+mod linear;
 mod vocabulary;
 
-pub use vocabulary::{CLS, EncodedProgram, ID_BUCKETS, ID_SLOTS, IdentifierEncoding, MASK, PAD, SEP, UNK, Vocabulary};
+pub use linear::write_out_linear_sums;
+pub use vocabulary::{
+    CLS, EncodedProgram, ID_BUCKETS, ID_SLOTS, IdentifierEncoding, LinearSums, MASK, PAD, SEP, UNK, Vocabulary,
+};
 
 /// What kind of C token a [`Token`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -15,6 +15,16 @@ pub enum IdentifierEncoding {
     Hashed,
 }
 
+/// How [`Vocabulary::encode_program`] reads the weighted sums of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LinearSums {
+    /// As the source writes them (the default, and what every checkpoint before the option read).
+    #[default]
+    AsWritten,
+    /// Rewritten by [`super::write_out_linear_sums`] first: every variable's weight a literal beside it.
+    WrittenOut,
+}
+
 /// Padding token: id 0, so zero-filled id buffers are padding.
 pub const PAD: u32 = 0;
 /// Unknown token: a [`Token`] whose text does not fit its kind.
@@ -122,6 +132,7 @@ impl EncodedProgram {
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     identifiers: IdentifierEncoding,
+    sums: LinearSums,
     /// Names of the fixed ids `0..first_slot`.
     names: Vec<String>,
     /// Keywords, punctuators (digraphs included), named identifiers, special tokens.
@@ -169,6 +180,7 @@ impl Vocabulary {
         let first_slot = names.len() as u32;
         Vocabulary {
             identifiers,
+            sums: LinearSums::default(),
             names,
             words,
             first_int,
@@ -183,6 +195,17 @@ impl Vocabulary {
     /// The identifier encoding.
     pub fn identifier_encoding(&self) -> IdentifierEncoding {
         self.identifiers
+    }
+
+    /// This vocabulary reading weighted sums as `sums` says (the ids are the same).
+    pub fn with_linear_sums(mut self, sums: LinearSums) -> Vocabulary {
+        self.sums = sums;
+        self
+    }
+
+    /// How [`Self::encode_program`] reads weighted sums.
+    pub fn linear_sums(&self) -> LinearSums {
+        self.sums
     }
 
     /// Number of ids (every id is below it).
@@ -246,8 +269,17 @@ impl Vocabulary {
     }
 
     /// [`Self::encode_source`] with each position's literal value beside its id: ids bucket most
-    /// numbers by magnitude, so the value is what tells `1.66f` from `1.99f`.
+    /// numbers by magnitude, so the value is what tells `1.66f` from `1.99f`. With
+    /// [`LinearSums::WrittenOut`] the source is rewritten first ([`Self::encode`], given tokens, is not).
     pub fn encode_program(&self, source: &str, max_len: usize) -> Result<EncodedProgram, LexError> {
+        let rewritten;
+        let source = match self.sums {
+            LinearSums::AsWritten => source,
+            LinearSums::WrittenOut => {
+                rewritten = super::write_out_linear_sums(source)?;
+                rewritten.as_str()
+            }
+        };
         let lexemes = lex(source).collect::<Result<Vec<Lexeme<'_>>, LexError>>()?;
         let mut ids = Vec::with_capacity(lexemes.len() + 1);
         ids.push(CLS);

@@ -7,7 +7,6 @@ use anyhow::Context;
 use burn::tensor::Device;
 use clap::Args;
 use compnet_datasets::IoPairs;
-use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::harness::{Harness, HarnessConfig};
 use compnet_datasets::signature::Signature;
 use compnet_onnx::ExportOptions;
@@ -195,7 +194,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     // A function outside the covering shape cannot be compiled; with --finetune it is trained
     // from a random start of the same hidden layers instead, so every admitted function works.
     let compiled = if covering.covers(n_in, n_out) || a.finetune == 0 {
-        compile(&net, &Vocabulary::default(), &source, &signature, meta, &domains, &device)?
+        compile(&net, &source, &signature, meta, &domains, &device)?
     } else {
         eprintln!(
             "warning: {} has {n_in} inputs and {n_out} outputs, outside the CompNet's covering shape {:?}: \

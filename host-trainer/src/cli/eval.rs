@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, ensure};
 use clap::Args;
-use compnet_datasets::c_tokens::{EncodedProgram, Vocabulary};
+use compnet_datasets::c_tokens::EncodedProgram;
 use compnet_datasets::images::ImageSet;
 use compnet_datasets::parrot;
 use compnet_datasets::signature::Signature;
@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::compile::{first_covering, load_compnets};
 use crate::compnet::covering::training_frame;
+use crate::compnet::network::CompNet;
 use crate::compnet::{CoveringShape, RandomInit};
 use crate::eval::baselines::{
     BASELINE_PAIRS, BaselineConfig, FOMAML_STEPS, PTS_STEPS, baseline_programs, fomaml, pretrain_shared,
@@ -139,9 +140,10 @@ fn by_program(records: Vec<ProgramRecord>) -> Vec<(ProgramRecord, ProgramRecord)
     order.into_iter().filter_map(|n| map.remove(&n)).filter_map(|(a, b)| Some((a?, b?))).collect()
 }
 
-fn encode(vocabulary: &Vocabulary, source: &str, max: usize) -> Option<EncodedProgram> {
-    vocabulary.encode_program(source, usize::MAX).ok().map(|mut t| {
-        t.truncate(max);
+/// `source` as `net` reads it: its vocabulary, its length.
+fn encode(net: &CompNet, source: &str) -> Option<EncodedProgram> {
+    net.vocabulary().encode_program(source, usize::MAX).ok().map(|mut t| {
+        t.truncate(net.max_tokens());
         t
     })
 }
@@ -201,8 +203,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     // members[k]: the programs (places in the whole) CompNet k compiles.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); nets.len()];
     let covering = nets[0].covering.clone();
-    let max_tokens = nets[0].net.max_tokens();
-    let vocabulary = Vocabulary::default();
     let quick = a.quick;
     let trials = a.trials.unwrap_or(if quick { 2 } else { 9 });
     let n_exestack = a.programs.unwrap_or(if quick { 4 } else { 100 });
@@ -247,7 +247,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 left_out.push((tr.name.clone(), "outside the covering shape".to_owned()));
                 continue;
             }
-            let Some(tokens) = encode(&vocabulary, &tr.source, max_tokens) else { continue };
+            let Some(tokens) = encode(&nets[0].net, &tr.source) else { continue };
             let test = te.pairs.select(&evenly(te.pairs.len(), a.test_pairs));
             programs.push(BenchProgram {
                 name: tr.name.clone(),
@@ -291,11 +291,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         };
         let (_, programs, left_out) = &mut parrot_sets[usize::from(split.is_some())];
         let (n_in, n_out) = (program.n_in(), split.map_or(program.n_out(), |_| 1));
-        if first_covering(&nets, n_in, n_out).is_none() {
+        let Some(reader) = first_covering(&nets, n_in, n_out) else {
             let shapes: Vec<_> = nets.iter().map(|n| n.covering.widths()).collect();
             left_out.push((name.clone(), format!("{n_in} → {n_out} is outside every covering shape {shapes:?}")));
             continue;
-        }
+        };
         if !a.parrot_data.join(parrot::file_name(program)).exists() {
             super::parrot_data(program.name, &a.parrot_data, a.cache.as_deref())?;
         }
@@ -317,7 +317,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let signature = Signature::parse(declared).with_context(|| format!("{name}'s signature parses"))?;
         programs.push(BenchProgram {
             name: name.clone(),
-            tokens: encode(&vocabulary, source, max_tokens).with_context(|| format!("{name}'s source lexes"))?,
+            tokens: encode(&nets[reader].net, source).with_context(|| format!("{name}'s source lexes"))?,
             domain: program.domain.to_vec(),
             frame: training_frame(&signature),
             train: data.train.select(&idx),
@@ -354,7 +354,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         // PTS and FOMAML learn from the training programs' I/O alone, in this covering shape.
         let (mut pts, mut fomaml_init) = (Vec::new(), Vec::new());
         if baselines {
-            let train_set = baseline_programs(&a.train, &family.covering, &vocabulary, BASELINE_PAIRS)?;
+            let train_set = baseline_programs(&a.train, &family.covering, &family.net.vocabulary(), BASELINE_PAIRS)?;
             eprintln!("baseline training programs: {}", train_set.describe());
             let bar = ProgressBar::new(0);
             if methods.contains(&Method::Pts) {

@@ -53,6 +53,11 @@ pub(super) struct TrainArgs {
     /// (`compnet::network::InputReader`), its row added to the head's.
     #[arg(long)]
     input_reader: bool,
+    /// Read every source with its linear sums written out before tokenizing
+    /// (`c_tokens::write_out_linear_sums`: `(p2 + 2.0 * p5) - p0` read as
+    /// `-1.0 * p0 + 1.0 * p2 + 2.0 * p5`); the checkpoint remembers it, so compiling reads the same way.
+    #[arg(long)]
+    write_out_sums: bool,
     /// Hidden activation of the covering surrogate.
     #[arg(long, default_value = "sigmoid")]
     activation: String,
@@ -206,9 +211,8 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
     );
     let device = crate::device::parse(&a.device)?;
     let covering = CoveringShape::parse(&a.covering, &a.activation)?;
-    let vocabulary = Vocabulary::default();
     let model = CompNetConfig {
-        vocab: vocabulary.len(),
+        vocab: Vocabulary::default().len(),
         max_tokens: a.max_tokens,
         d_model: a.d_model,
         n_layers: a.layers,
@@ -219,7 +223,9 @@ pub(super) fn train_command(a: TrainArgs) -> anyhow::Result<()> {
         literal_values: !a.no_literal_values,
         pooling: a.pooling,
         input_reader: a.input_reader,
+        written_out_sums: a.write_out_sums,
     };
+    let vocabulary = model.vocabulary();
     let config = TrainConfig {
         model,
         programs_per_step: a.programs_per_step,
@@ -363,7 +369,6 @@ pub(super) struct ValidateArgs {
 /// `--val-finetune` the finetuned one, by the code `compnet train` validates with.
 pub(super) fn validate_command(a: ValidateArgs) -> anyhow::Result<()> {
     let device = crate::device::parse(&a.device)?;
-    let vocabulary = Vocabulary::default();
     let finetune = (a.val_finetune > 0).then_some(ValFinetune {
         inner: InnerLoop { steps: a.val_finetune, learning_rate: 0.01, optimizer: InnerOptimizer::Adam },
         support: a.val_support,
@@ -379,7 +384,8 @@ pub(super) fn validate_command(a: ValidateArgs) -> anyhow::Result<()> {
     for (k, dir) in a.checkpoints.iter().enumerate() {
         let (net, config) =
             checkpoint::load_model(dir, &device).with_context(|| format!("--checkpoint {}", dir.display()))?;
-        let set = ProgramSet::load(&a.val, PairSplit::Test, &config.covering, &vocabulary, config.max_tokens, a.pairs)?;
+        let set =
+            ProgramSet::load(&a.val, PairSplit::Test, &config.covering, &net.vocabulary(), config.max_tokens, a.pairs)?;
         set.ensure_every_file_used("--val")?;
         ensure!(!set.is_empty(), "no validation programs for {}: {}", dir.display(), set.describe());
         let plain = mean(&evaluate(&net, &set, &device, 64)?);

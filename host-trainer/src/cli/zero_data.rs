@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, ensure};
 use clap::Args;
-use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::parrot;
 use compnet_datasets::signature::Signature;
 use compnet_datasets::store::ProgramRecord;
@@ -67,7 +66,6 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
     let device = crate::device::parse(&a.device)?;
     let nets = load_compnets(&a.checkpoints, &device)?;
     let (ckpt, net, covering) = (super::shown(&nets[0].path), &nets[0].net, &nets[0].covering);
-    let vocabulary = Vocabulary::default();
     let mut report = ZeroDataReport {
         checkpoint: ckpt.clone(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -77,7 +75,7 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
         parrot: Vec::new(),
     };
     if !a.data.is_empty() {
-        let set = ProgramSet::load(&a.data, PairSplit::Test, covering, &vocabulary, net.max_tokens(), a.pairs)?;
+        let set = ProgramSet::load(&a.data, PairSplit::Test, covering, &net.vocabulary(), net.max_tokens(), a.pairs)?;
         eprintln!("held-out   {}", set.describe());
         ensure!(
             !set.is_empty(),
@@ -123,6 +121,7 @@ pub(super) fn zero_data_command(a: ZeroDataArgs) -> anyhow::Result<()> {
             let mut set =
                 ProgramSet { n_in: covering.n_in, n_out: covering.n_out, pairs: picked.len(), ..ProgramSet::default() };
             set.truncate_tokens = true;
+            let vocabulary = net.vocabulary();
             set.push(&record, covering, &vocabulary, net.max_tokens());
             let (row, note) = if set.is_empty() {
                 (None, format!("not compiled: {}", set.skipped.keys().cloned().collect::<Vec<_>>().join(", ")))

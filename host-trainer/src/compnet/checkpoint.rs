@@ -76,7 +76,7 @@ pub fn load_model_as(dir: &Path, config: &CompNetConfig, device: &Device) -> any
     ensure!(
         comparable == *config,
         "{} holds a different network than this run builds: {saved:?}, not {config:?} (the flags must \
-         give the same widths, layers, heads, covering shape, token limit, literal-value channel, pooling and input reader)",
+         give the same widths, layers, heads, covering shape, token limit, literal-value channel, pooling, input reader and written-out sums)",
         found.join(CONFIG_FILE).display()
     );
     load_weights(&found, config, device)

@@ -1,7 +1,6 @@
 //! One C function → CompNet → its surrogate, in one forward pass on the CPU.
 
 use burn::tensor::Device;
-use compnet_datasets::c_tokens::Vocabulary;
 use compnet_datasets::signature::Signature;
 use compnet_runtime::{Metadata, Surrogate};
 
@@ -27,10 +26,10 @@ pub struct Compiled {
 
 /// Compiles the function `signature` declares, whose source is `source` (`meta` names it), for
 /// inputs on `domain` (one `(lo, hi)` per input). CompNet writes the surrogate for the frame it
-/// was trained in ([`training_frame`]); it is moved to `domain`'s before it is returned.
+/// was trained in ([`training_frame`]); it is moved to `domain`'s before it is returned. The
+/// source is read as `net` was trained to read it ([`CompNet::vocabulary`]).
 pub fn compile(
     net: &CompNet,
-    vocabulary: &Vocabulary,
     source: &str,
     signature: &Signature,
     meta: Metadata,
@@ -54,7 +53,8 @@ pub fn compile(
         domain.len(),
         covering.widths()
     );
-    let mut tokens = vocabulary
+    let mut tokens = net
+        .vocabulary()
         .encode_program(source, usize::MAX)
         .map_err(|e| anyhow::anyhow!("cannot tokenize the source of {}: {e}", meta.name))?;
     let count = tokens.len();

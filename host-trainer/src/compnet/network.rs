@@ -8,7 +8,7 @@ use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, Transf
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid, softmax, tanh};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
-use compnet_datasets::c_tokens::EncodedProgram;
+use compnet_datasets::c_tokens::{EncodedProgram, LinearSums, Vocabulary};
 use compnet_runtime::Activation;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -48,6 +48,12 @@ pub struct CompNetConfig {
     /// where that input is read ([`InputReader`]; false in checkpoints written before it existed).
     #[serde(default)]
     pub input_reader: bool,
+    /// Whether sources are read with their linear sums written out
+    /// ([`compnet_datasets::c_tokens::write_out_linear_sums`]: every variable's weight a literal
+    /// beside it) before they are tokenized, in training and in compiling alike (false in
+    /// checkpoints written before it existed).
+    #[serde(default)]
+    pub written_out_sums: bool,
 }
 
 /// What of the encoder's output the parameter head reads.
@@ -76,7 +82,14 @@ impl CompNetConfig {
             literal_values: true,
             pooling: Pooling::First,
             input_reader: false,
+            written_out_sums: false,
         }
+    }
+
+    /// The vocabulary this CompNet reads sources with.
+    pub fn vocabulary(&self) -> Vocabulary {
+        let sums = if self.written_out_sums { LinearSums::WrittenOut } else { LinearSums::AsWritten };
+        Vocabulary::default().with_linear_sums(sums)
     }
 
     /// A fresh CompNet: encoder with burn's initialisation, parameter head initialised so that
@@ -116,6 +129,7 @@ impl CompNetConfig {
             covering: self.covering.clone(),
             max_tokens: self.max_tokens,
             pooling: self.pooling,
+            sums: self.vocabulary().linear_sums(),
         })
     }
 }
@@ -139,6 +153,8 @@ pub struct CompNet {
     max_tokens: usize,
     #[module(skip)]
     pooling: Pooling,
+    #[module(skip)]
+    sums: LinearSums,
 }
 
 /// Reads, for each covering input, what the encoder says where that input is used: a learned
@@ -267,6 +283,12 @@ impl CompNet {
     /// Longest token sequence it reads (`[CLS]` included).
     pub fn max_tokens(&self) -> usize {
         self.max_tokens
+    }
+
+    /// The vocabulary it reads sources with (its config's [`CompNetConfig::vocabulary`]): every
+    /// program it compiles or is trained on is encoded by this.
+    pub fn vocabulary(&self) -> Vocabulary {
+        Vocabulary::default().with_linear_sums(self.sums)
     }
 
     /// Moves the parameter head so that every generated surrogate is `start` plus the head's
@@ -453,6 +475,7 @@ mod tests {
             literal_values: true,
             pooling: Pooling::First,
             input_reader: false,
+            written_out_sums: false,
         }
     }
 
@@ -622,6 +645,26 @@ mod tests {
 
     /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
     /// value channel, as checkpoints before it, cannot.
+    #[test]
+    fn a_checkpoint_remembers_how_it_reads_sums() {
+        let device = Device::default();
+        let config = CompNetConfig { written_out_sums: true, ..tiny() };
+        let dir = tempfile::tempdir().unwrap();
+        super::super::checkpoint::write_model(dir.path(), &config.init(&device, 0).unwrap(), &config).unwrap();
+        let (net, loaded) = super::super::checkpoint::load_model(dir.path(), &device).unwrap();
+        assert!(loaded.written_out_sums);
+        assert_eq!(net.vocabulary().linear_sums(), LinearSums::WrittenOut);
+        let sum = "double f(double a, double b) { return (b + 2.0 * a) - b; }";
+        let written = Vocabulary::default().encode_program("double f(double a, double b) { return 2.0 * a; }", 64);
+        assert_eq!(net.vocabulary().encode_program(sum, 64).unwrap().ids, written.unwrap().ids);
+        // A config written before the option reads sums as written.
+        let mut old = serde_json::to_value(tiny()).unwrap();
+        old.as_object_mut().unwrap().remove("written_out_sums");
+        let old: CompNetConfig = serde_json::from_value(old).unwrap();
+        assert!(!old.written_out_sums);
+        assert_eq!(old.init(&device, 0).unwrap().vocabulary().linear_sums(), LinearSums::AsWritten);
+    }
+
     #[test]
     fn literal_values_reach_the_generated_parameters() {
         let device = Device::flex();
