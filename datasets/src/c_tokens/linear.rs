@@ -87,10 +87,10 @@ pub fn write_out_linear_sums(source: &str) -> Result<String, LexError> {
     let mut copied = 0;
     let mut i = 0;
     while i < tokens.len() {
-        let opens = match (tokens[i].kind, tokens[i].text) {
-            (TokenKind::Punct, "=" | "+=" | "-=" | "*=" | "/=") | (TokenKind::Keyword, "return") => true,
-            _ => false,
-        };
+        let opens = matches!(
+            (tokens[i].kind, tokens[i].text),
+            (TokenKind::Punct, "=" | "+=" | "-=" | "*=" | "/=") | (TokenKind::Keyword, "return")
+        );
         let Some(end) = opens.then(|| expression_end(&tokens, i + 1)).flatten() else {
             i += 1;
             continue;

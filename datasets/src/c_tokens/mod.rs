@@ -44,6 +44,11 @@
 //! first occurrence, so renaming a variable does not change the encoding; from the 65th distinct
 //! identifier on they fall back to the hashed buckets. [`IdentifierEncoding::Hashed`] uses the
 //! hashed buckets only.
+//!
+//! # Written-out sums
+//! [`write_out_linear_sums`] rewrites every affine right-hand side so that each variable's weight
+//! is a literal beside it (`(p2 + 2.0 * p5) - p0` → `-1.0 * p0 + 1.0 * p2 + 2.0 * p5`); a
+//! [`Vocabulary`] built with [`LinearSums::WrittenOut`] reads sources through it.
 
 mod linear;
 mod vocabulary;
