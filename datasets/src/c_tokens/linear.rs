@@ -35,7 +35,8 @@ enum Arith {
     Double,
 }
 
-/// An affine form: `Σ weights[v] · v + constant`, and the widest type seen in it.
+/// An affine form: `Σ weights[v] · v + constant`, and the widest type seen in it (`None` below
+/// every type: a variable whose declaration was not found).
 #[derive(Debug, Clone)]
 struct Affine {
     weights: Vec<(usize, f64)>,
@@ -52,16 +53,12 @@ impl Affine {
         self.weights.is_empty()
     }
 
-    fn widen(ty: Option<Arith>, other: Option<Arith>) -> Option<Arith> {
-        ty.max(other)
-    }
-
     fn scaled(mut self, by: f64, ty: Option<Arith>) -> Affine {
         for (_, w) in &mut self.weights {
             *w *= by;
         }
         self.constant *= by;
-        self.ty = Affine::widen(self.ty, ty);
+        self.ty = self.ty.max(ty);
         self
     }
 
@@ -73,7 +70,7 @@ impl Affine {
             }
         }
         self.constant += sign * other.constant;
-        self.ty = Affine::widen(self.ty, other.ty);
+        self.ty = self.ty.max(other.ty);
         self
     }
 }
@@ -343,7 +340,7 @@ impl Parser<'_, '_> {
             let ty = if cast == "float" { Arith::Float } else { Arith::Double };
             self.at += 3;
             let mut operand = self.unary()?;
-            operand.ty = Affine::widen(operand.ty, Some(ty));
+            operand.ty = operand.ty.max(Some(ty));
             return Some(operand);
         }
         self.primary()

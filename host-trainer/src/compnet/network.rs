@@ -86,10 +86,14 @@ impl CompNetConfig {
         }
     }
 
+    /// How this CompNet reads weighted sums.
+    fn linear_sums(&self) -> LinearSums {
+        if self.written_out_sums { LinearSums::WrittenOut } else { LinearSums::AsWritten }
+    }
+
     /// The vocabulary this CompNet reads sources with.
     pub fn vocabulary(&self) -> Vocabulary {
-        let sums = if self.written_out_sums { LinearSums::WrittenOut } else { LinearSums::AsWritten };
-        Vocabulary::default().with_linear_sums(sums)
+        Vocabulary::default().with_linear_sums(self.linear_sums())
     }
 
     /// A fresh CompNet: encoder with burn's initialisation, parameter head initialised so that
@@ -129,7 +133,7 @@ impl CompNetConfig {
             covering: self.covering.clone(),
             max_tokens: self.max_tokens,
             pooling: self.pooling,
-            sums: self.vocabulary().linear_sums(),
+            sums: self.linear_sums(),
         })
     }
 }
@@ -643,8 +647,8 @@ mod tests {
         assert!(worst < 1e-5, "padding changed the reader's rows by {worst}");
     }
 
-    /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
-    /// value channel, as checkpoints before it, cannot.
+    /// A checkpoint written with `written_out_sums` loads reading sums written out (a grouped sum
+    /// encodes as its written-out text); one written before the option reads them as written.
     #[test]
     fn a_checkpoint_remembers_how_it_reads_sums() {
         let device = Device::default();
@@ -665,6 +669,8 @@ mod tests {
         assert_eq!(old.init(&device, 0).unwrap().vocabulary().linear_sums(), LinearSums::AsWritten);
     }
 
+    /// A CompNet that reads values tells `1.66f` from `1.99f` (same ids); one built without the
+    /// value channel, as checkpoints before it, cannot.
     #[test]
     fn literal_values_reach_the_generated_parameters() {
         let device = Device::flex();
