@@ -20,7 +20,7 @@ use crate::artifacts;
 use crate::compnet::CoveringShape;
 use crate::compnet::checkpoint;
 use crate::compnet::compile::{Compiled, compile};
-use crate::compnet::recycle::recycle_dormant;
+use crate::compnet::recycle::{recycle_dormant, spread_live};
 use crate::fit::{FitConfig, FitResult, constant_mse, fit_from, mse};
 
 /// The checkpoint `compile` and `zero-data` use without `--checkpoint`: the one shipped in the
@@ -98,6 +98,11 @@ pub(super) struct CompileArgs {
     /// compiled start.
     #[arg(long, default_value_t = 0.1)]
     recycle: f64,
+    /// With --finetune and --recycle, a third start too: the compiled surrogate with its dormant
+    /// units made copies of its live ones, incoming weights moved by this share of the Xavier
+    /// spread (`compnet eval --spread`); 0: no third start.
+    #[arg(long, default_value_t = 0.0)]
+    spread: f64,
     /// Fresh test inputs for the accuracy report (run through the real function).
     #[arg(long, default_value_t = 1024)]
     test_pairs: usize,
@@ -134,7 +139,7 @@ struct CompileReport {
     best_constant_test_mse: f64,
     finetune_pairs: usize,
     finetuned_test_mse: Option<f64>,
-    /// The start the finetuned surrogate came from: `compiled` or `recycled`.
+    /// The start the finetuned surrogate came from: `compiled`, `recycled` or `spread`.
     finetune_start: Option<&'static str>,
     finetune_seconds: Option<f64>,
     onnx: String,
@@ -158,6 +163,7 @@ pub(super) fn harness_pairs(
 pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let precision = super::model_file::parse_precision(&a.precision)?;
     anyhow::ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
+    anyhow::ensure!(a.spread.is_finite() && a.spread >= 0.0, "--spread {} must be a finite number ≥ 0", a.spread);
     let source =
         std::fs::read_to_string(&a.file).with_context(|| format!("cannot read C source {}", a.file.display()))?;
     let signature = Signature::from_source(&source, &a.function)
@@ -254,8 +260,8 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         };
         let t = Instant::now();
         // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, its output
-        // stretched onto the domain with the dormant units recycled; the lower validation MSE is
-        // kept.
+        // stretched onto the domain with the dormant units recycled (and with --spread the
+        // compiled surrogate spread); the lowest validation MSE is kept.
         let mut starts = vec![("compiled", surrogate.clone())];
         if generated && a.recycle > 0.0 {
             let (mut x, mut y) = (Vec::new(), Vec::new());
@@ -263,6 +269,11 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
             let mut params = compiled.stretched.clone();
             recycle_dormant(&covering, &mut params, &x, a.recycle as f32, a.seed)?;
             starts.push(("recycled", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
+            if a.spread > 0.0 {
+                let mut params = compiled.params.clone();
+                spread_live(&covering, &mut params, &x, a.recycle as f32, a.spread as f32, a.seed)?;
+                starts.push(("spread", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
+            }
         }
         let mut best: Option<(&str, FitResult)> = None;
         for (name, start) in starts {

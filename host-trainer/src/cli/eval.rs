@@ -26,7 +26,7 @@ use crate::eval::baselines::{
 };
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
-use crate::eval::protocol::{BenchProgram, Inits, Method, Run, epochs_to, run, trial_pairs};
+use crate::eval::protocol::{BenchProgram, Inits, Method, Run, Start, epochs_to, run, trial_pairs};
 use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 #[derive(Debug, Args)]
@@ -91,9 +91,15 @@ pub(super) struct EvalArgs {
     /// (`compnet::recycle`). 0: the compiled start only.
     #[arg(long, default_value_t = 0.1)]
     recycle: f64,
-    /// The control for --recycle: every method finetunes two starts per trial and keeps the one
-    /// with the lower validation loss, PTS and FOMAML theirs and its recycled version, RND two
-    /// random draws.
+    /// A third CPN start (with --recycle above 0): the compiled surrogate with its dormant units
+    /// made copies of its live ones (Net2Net's widening: incoming weights copied and moved by this
+    /// share of the Xavier spread, outgoing weights shared), which keeps the function and spreads
+    /// it over every unit (`compnet::recycle::spread_live`). 0: two starts
+    #[arg(long, default_value_t = 0.0)]
+    spread: f64,
+    /// The control for CPN's starts: every method finetunes as many starts per trial as CPN and
+    /// keeps the one with the lowest validation loss, PTS and FOMAML theirs and its recycled (and,
+    /// with --spread, spread) version, RND as many random draws.
     #[arg(long)]
     twins: bool,
     /// A control in RND's place: its Xavier-uniform draw times this (1: the paper's RND). With
@@ -217,6 +223,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
     ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
     ensure!(!a.twins || a.recycle > 0.0, "--twins gives every method CPN's two starts: it needs --recycle above 0");
+    ensure!(a.spread.is_finite() && a.spread >= 0.0, "--spread {} must be a finite number ≥ 0", a.spread);
+    ensure!(
+        a.spread == 0.0 || a.recycle > 0.0,
+        "--spread judges dormant units by --recycle's threshold: it needs --recycle above 0"
+    );
     ensure!(
         a.rnd_scale.is_finite() && a.rnd_scale > 0.0,
         "--rnd-scale {} must be a finite number above 0",
@@ -386,6 +397,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
                     cpn_recycle: a.recycle as f32,
+                    cpn_spread: a.spread as f32,
                     twins: a.twins,
                     rnd,
                 };
@@ -407,7 +419,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     batch.iter().map(|&i| bench_and_pairs[i].1).max().unwrap_or(0),
                     methods.len(),
                     t.elapsed().as_secs_f64(),
-                    if size > 0.0 && a.recycle > 0.0 { second_starts_kept(&sized, a.twins) } else { String::new() }
+                    if size > 0.0 && a.recycle > 0.0 {
+                        starts_kept(&sized, a.twins, a.spread > 0.0)
+                    } else {
+                        String::new()
+                    }
                 );
                 parts.extend(sized.into_iter().map(|r| (s, batch_places.clone(), r)));
             }
@@ -457,6 +473,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             // CPN's second start recycles CompNet's output stretched onto the domain (before
             // 2026-12-03 its compiled start, which then was that same reading).
             "cpn_second_start": "stretched",
+            "cpn_spread": a.spread,
             "twins": a.twins,
             "rnd": rnd,
             "pts": pts_config,
@@ -475,18 +492,26 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How many trials kept their second start, for the progress line: CPN's (its recycled start),
-/// or with twins every method's.
-fn second_starts_kept(runs: &[Run], twins: bool) -> String {
-    let kept = |r: &Run| r.second_start.iter().flatten().filter(|&&s| s).count();
-    let of = runs.first().map_or(0, |r| r.second_start.iter().flatten().count());
-    if twins {
-        let each: Vec<String> = runs.iter().map(|r| format!("{} {}", r.method.name(), kept(r))).collect();
-        format!("; second start kept in {} of {of} trials", each.join(", "))
-    } else {
-        let cpn = runs.iter().filter(|r| r.method == Method::Cpn).map(kept).sum::<usize>();
-        format!("; CPN kept the recycled start in {cpn} of {of} trials")
-    }
+/// How many trials kept each start other than their own, for the progress line: CPN's, or with
+/// twins every method's.
+fn starts_kept(runs: &[Run], twins: bool, spread: bool) -> String {
+    let kept = |r: &Run, s: Start| r.kept_start.iter().flatten().filter(|&&k| k == s).count();
+    let of = runs.first().map_or(0, |r| r.kept_start.iter().flatten().count());
+    let line = |r: &Run| {
+        let (second, third) = (kept(r, Start::Recycled), kept(r, Start::Spread));
+        match (r.method, spread) {
+            (Method::Rnd, false) => format!("{second} second draws"),
+            (Method::Rnd, true) => format!("{second} second and {third} third draws"),
+            (_, false) => format!("{second} recycled"),
+            (_, true) => format!("{second} recycled and {third} spread"),
+        }
+    };
+    let shown: Vec<String> = runs
+        .iter()
+        .filter(|r| twins || r.method == Method::Cpn)
+        .map(|r| format!("{} {}", r.method.name(), line(r)))
+        .collect();
+    format!("; of {of} trials, kept {}", shown.join(", "))
 }
 
 /// One benchmark's numbers from its programs' runs.

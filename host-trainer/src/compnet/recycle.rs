@@ -14,6 +14,11 @@
 //! outgoing weights, and the next layer's biases absorb the constant it used to add. The
 //! surrogate's outputs are unchanged to within the dormant units' spread, and every recycled
 //! unit now varies with the input, so the first gradient step can recruit it.
+//!
+//! [`spread_live`] gives them a share of the compiled function instead (Net2Net's widening):
+//! each dormant unit becomes a noisy copy of a live one and the copies split its outgoing
+//! weights. Fresh units overfit a few pairs; a function spread over every unit bends to them
+//! (fft_sin on 26 pairs), which is why `compnet eval --spread` finetunes it as a third start.
 
 use compnet_runtime::Activation;
 use rand::SeedableRng;
@@ -47,11 +52,104 @@ pub fn recycle_dormant(
         covering.n_params()
     );
     let layers = covering.layers();
+    let dormant = park_dormant(covering, params, x, threshold)?;
+    let std = covering.init_std();
+    // … and they get fresh incoming weights (from every unit of the layer before: a recycled unit
+    // feeds only recycled units, which pass nothing on yet, so the outputs stay as they were).
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for (l, units) in dormant.iter().enumerate() {
+        let this = layers[l];
+        for &j in units {
+            for i in 0..this.n_in {
+                let at = this.weights + i * this.n_out + j;
+                params[at] = uniform_with_std(&mut rng, std[at]);
+            }
+            params[this.biases + j] = 0.0;
+        }
+    }
+    let per_layer = dormant.iter().map(Vec::len).collect();
+    Ok(Recycled { per_layer })
+}
+
+/// Like [`recycle_dormant`], but the dormant units become copies of the live ones (Net2Net's
+/// widening, Chen et al., 2016): each live unit's role is shared by itself and the dormant units
+/// given to it in turn, whose incoming weights copy its own (plus `noise` × the Xavier spread,
+/// which breaks their symmetry) and whose outgoing weights are its own divided by the group's
+/// size. The function is kept to within the noise; no unit is left with little weight, and each
+/// carries a share of what the compiled surrogate computes.
+pub fn spread_live(
+    covering: &CoveringShape,
+    params: &mut [f32],
+    x: &[f32],
+    threshold: f32,
+    noise: f32,
+    seed: u64,
+) -> anyhow::Result<Recycled> {
+    anyhow::ensure!(
+        params.len() == covering.n_params(),
+        "{} parameters for a covering of {}",
+        params.len(),
+        covering.n_params()
+    );
+    let layers = covering.layers();
+    let dormant = park_dormant(covering, params, x, threshold)?;
+    let std = covering.init_std();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for (l, units) in dormant.iter().enumerate() {
+        let (this, next) = (layers[l], layers[l + 1]);
+        let live: Vec<usize> = (0..this.n_out).filter(|j| !units.contains(j)).collect();
+        if live.is_empty() {
+            // Nothing to share: fresh units, as recycling gives.
+            for &j in units {
+                for i in 0..this.n_in {
+                    let at = this.weights + i * this.n_out + j;
+                    params[at] = uniform_with_std(&mut rng, std[at]);
+                }
+                params[this.biases + j] = 0.0;
+            }
+            continue;
+        }
+        let mut groups: Vec<Vec<usize>> = live.iter().map(|&u| vec![u]).collect();
+        for (k, &d) in units.iter().enumerate() {
+            groups[k % live.len()].push(d);
+        }
+        for group in &groups {
+            let u = group[0];
+            let share = 1.0 / group.len() as f32;
+            let outgoing: Vec<f32> =
+                (0..next.n_out).map(|k| params[next.weights + u * next.n_out + k] * share).collect();
+            for &j in group {
+                if j != u {
+                    for i in 0..this.n_in {
+                        let at = this.weights + i * this.n_out;
+                        params[at + j] = params[at + u] + noise * uniform_with_std(&mut rng, std[at + j]);
+                    }
+                    params[this.biases + j] = params[this.biases + u];
+                }
+                for (k, &w) in outgoing.iter().enumerate() {
+                    params[next.weights + j * next.n_out + k] = w;
+                }
+            }
+        }
+    }
+    let per_layer = dormant.iter().map(Vec::len).collect();
+    Ok(Recycled { per_layer })
+}
+
+/// Judges every hidden unit of `params` on the inputs `x` (before any is changed), and parks the
+/// dormant ones: their outgoing weights go to zero and the constant they added moves into the next
+/// layer's biases. Returns `[hidden layer]` the dormant units.
+fn park_dormant(
+    covering: &CoveringShape,
+    params: &mut [f32],
+    x: &[f32],
+    threshold: f32,
+) -> anyhow::Result<Vec<Vec<usize>>> {
+    let layers = covering.layers();
     let rows = x.len() / covering.n_in;
     anyhow::ensure!(rows > 0 && x.len() == rows * covering.n_in, "no input rows to judge dormant units on");
     let activation = covering.hidden_activation()?;
     let hidden = hidden_activations(covering, params, x, rows, activation);
-    let std = covering.init_std();
     // Layer `l`'s units are the outputs of `layers[l]` and the inputs of `layers[l + 1]`; all
     // are judged on the compiled surrogate before any is changed.
     let mut dormant: Vec<Vec<usize>> = Vec::with_capacity(hidden.len());
@@ -80,21 +178,7 @@ pub fn recycle_dormant(
             }
         }
     }
-    // … and they get fresh incoming weights (from every unit of the layer before: a recycled unit
-    // feeds only recycled units, which pass nothing on yet, so the outputs stay as they were).
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for (l, units) in dormant.iter().enumerate() {
-        let this = layers[l];
-        for &j in units {
-            for i in 0..this.n_in {
-                let at = this.weights + i * this.n_out + j;
-                params[at] = uniform_with_std(&mut rng, std[at]);
-            }
-            params[this.biases + j] = 0.0;
-        }
-    }
-    let per_layer = dormant.iter().map(Vec::len).collect();
-    Ok(Recycled { per_layer })
+    Ok(dormant)
 }
 
 /// `[hidden layer][row · width + unit]`: the hidden activations of the surrogate on `x`.
@@ -247,6 +331,46 @@ mod tests {
         let mut other = before.clone();
         recycle_dormant(&shape, &mut other, &x, 0.1, 8).unwrap();
         assert_ne!(other, after);
+    }
+
+    #[test]
+    fn spreading_shares_the_live_units_and_keeps_the_function() {
+        let (shape, before) = sparse();
+        let x = inputs(256);
+        let mut after = before.clone();
+        let done = spread_live(&shape, &mut after, &x, 0.1, 0.0, 7).unwrap();
+        assert_eq!(done.per_layer, [4, 3], "the parked units, and only they");
+        // Without noise the copies are exact: the outputs are the compiled surrogate's, through
+        // the runtime's forward pass.
+        let (y0, y1) = (outputs(&shape, &before, &x), outputs(&shape, &after, &x));
+        let worst = y0.iter().zip(&y1).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-4, "outputs moved by {worst}");
+        let layers = shape.layers();
+        for (l, this) in layers[..shape.hidden.len()].iter().enumerate() {
+            let next = layers[l + 1];
+            // Every unit now passes something on: parked unit j copies live unit j % 2.
+            for j in 2..this.n_out {
+                let u = j % 2;
+                for i in 0..this.n_in {
+                    assert_eq!(after[this.weights + i * this.n_out + j], after[this.weights + i * this.n_out + u]);
+                }
+                for k in 0..next.n_out {
+                    assert_eq!(after[next.weights + j * next.n_out + k], after[next.weights + u * next.n_out + k]);
+                    assert!(
+                        after[next.weights + j * next.n_out + k] != 0.0
+                            || before[next.weights + u * next.n_out + k] == 0.0
+                    );
+                }
+            }
+        }
+        // With noise the copies differ, and the function moves by little.
+        let mut noisy = before.clone();
+        spread_live(&shape, &mut noisy, &x, 0.1, 0.1, 7).unwrap();
+        assert_ne!(noisy, after);
+        let y2 = outputs(&shape, &noisy, &x);
+        let moved = y0.iter().zip(&y2).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let range = y0.iter().fold(f32::MIN, |m, &v| m.max(v)) - y0.iter().fold(f32::MAX, |m, &v| m.min(v));
+        assert!(moved < 0.05 * range, "outputs moved by {moved} of a range {range}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
 use crate::compnet::network::TokenBatch;
-use crate::compnet::recycle::recycle_dormant;
+use crate::compnet::recycle::{recycle_dormant, spread_live};
 use crate::compnet::{CompNet, CoveringShape, RandomInit};
 
 /// An initialisation compared by the protocol.
@@ -72,6 +72,19 @@ pub struct BenchProgram {
     pub test: IoPairs,
 }
 
+/// Which of its starts a trial finetuned to the surrogate it kept (`run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The method's own: the compiled surrogate, PTS's and FOMAML's parameters, RND's draw.
+    Own,
+    /// CPN: CompNet's output stretched onto the domain with its dormant units recycled
+    /// ([`Inits::cpn_recycle`]); PTS and FOMAML with twins: their start recycled; RND: a second draw.
+    Recycled,
+    /// CPN: the compiled surrogate with its parked units made copies of its live ones
+    /// ([`Inits::cpn_spread`]); PTS and FOMAML with twins: their start spread; RND: a third draw.
+    Spread,
+}
+
 /// The initial parameters each method gives each program.
 #[derive(Debug, Clone)]
 pub struct Inits {
@@ -92,9 +105,16 @@ pub struct Inits {
     /// inputs ([`run`]; 0: the compiled start only). At 0 % the compiled surrogate is the answer
     /// and is left alone.
     pub cpn_recycle: f32,
-    /// The control for CPN's two starts: every method finetunes two per trial and keeps the one
-    /// with the lower validation loss, PTS and FOMAML their start and its recycled version (the
-    /// same threshold), RND two random draws ([`run`]; needs `cpn_recycle` > 0).
+    /// CPN's third start: the compiled surrogate with its dormant units (the same threshold) made
+    /// copies of its live ones, each copy's incoming weights moved by this share of the Xavier
+    /// spread ([`spread_live`]; 0: no third start; needs `cpn_recycle` > 0). A bump shared by many
+    /// units bends to a few pairs where fresh units overfit them (fft_sin on 26 pairs), and the
+    /// compiled start stays for programs whose few live units finetune best (kmeans).
+    pub cpn_spread: f32,
+    /// The control for CPN's starts: every method finetunes as many per trial as CPN and keeps
+    /// the one with the lowest validation loss, PTS and FOMAML their start and its recycled (and
+    /// spread) versions with CPN's settings, RND as many random draws ([`run`]; needs
+    /// `cpn_recycle` > 0).
     pub twins: bool,
     /// How RND draws its starts ([`RandomInit::XAVIER`]: the paper's baseline; otherwise a
     /// scaled control, which every ratio is then over).
@@ -158,10 +178,8 @@ pub struct Run {
     pub curves: Vec<Vec<(usize, f64)>>,
     /// `[program][trial]` the selected parameters.
     pub params: Vec<Vec<Vec<f32>>>,
-    /// `[program][trial]` whether the trial kept its second start: the recycled one (CPN with
-    /// [`Inits::cpn_recycle`]; PTS and FOMAML with [`Inits::twins`]) or RND's second draw (with
-    /// twins); all false for a method with one start.
-    pub second_start: Vec<Vec<bool>>,
+    /// `[program][trial]` the start the trial kept (all [`Start::Own`] for a method with one).
+    pub kept_start: Vec<Vec<Start>>,
 }
 
 impl Run {
@@ -178,7 +196,7 @@ impl Run {
             test: self.test[span.clone()].to_vec(),
             curves: self.curves[span.clone()].to_vec(),
             params: self.params[span.clone()].to_vec(),
-            second_start: self.second_start[span].to_vec(),
+            kept_start: self.kept_start[span].to_vec(),
         }
     }
 
@@ -189,18 +207,18 @@ impl Run {
         let mut test = vec![Vec::new(); n];
         let mut curves = vec![Vec::new(); n];
         let mut params = vec![Vec::new(); n];
-        let mut second_start = vec![Vec::new(); n];
+        let mut kept_start = vec![Vec::new(); n];
         for (places, run) in parts {
             assert!(run.size == first.size && run.method == first.method, "merging runs of one size and method");
             for (k, &at) in places.iter().enumerate() {
                 test[at] = run.test[k].clone();
                 curves[at] = run.curves[k].clone();
                 params[at] = run.params[k].clone();
-                second_start[at] = run.second_start[k].clone();
+                kept_start[at] = run.kept_start[k].clone();
             }
         }
         assert!(test.iter().all(|t| !t.is_empty()), "every program has a run");
-        Run { size: first.size, method: first.method, test, curves, params, second_start }
+        Run { size: first.size, method: first.method, test, curves, params, kept_start }
     }
 
     /// Mean test loss over trials, per program.
@@ -264,19 +282,22 @@ pub fn run(
     seed: u64,
     device: &Device,
 ) -> anyhow::Result<Vec<Run>> {
-    // (method, second start): a block of `programs × trials` surrogates each.
+    // A block of `programs × trials` surrogates per (method, start), a method's blocks together.
     let recycling = size > 0.0 && inits.cpn_recycle > 0.0;
-    let blocks: Vec<(Method, bool)> = methods
+    let blocks: Vec<(Method, Start)> = methods
         .iter()
         .flat_map(|&m| {
-            let both = recycling && (m == Method::Cpn || inits.twins);
-            std::iter::once((m, false)).chain(both.then_some((m, true)))
+            let more = recycling && (m == Method::Cpn || inits.twins);
+            let spread = more && inits.cpn_spread > 0.0;
+            std::iter::once((m, Start::Own))
+                .chain(more.then_some((m, Start::Recycled)))
+                .chain(spread.then_some((m, Start::Spread)))
         })
         .collect();
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
-    for &(method, second) in &blocks {
+    for &(method, start) in &blocks {
         for (p, program) in programs.iter().enumerate() {
             let id = program_id(&program.name);
             for t in 0..trials {
@@ -286,20 +307,27 @@ pub fn run(
                 train.push(padded(&program.train, &tr, &program.domain, covering));
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
-                let start = match (second, method) {
-                    (false, _) => inits.params(method, covering, (p, id), t, seed),
-                    // The draw of trial `t + trials`, which no trial draws first.
-                    (true, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
-                    (true, _) => {
+                let inputs = &train.last().expect("pushed above").0;
+                let start = match (start, method) {
+                    (Start::Own, _) => inits.params(method, covering, (p, id), t, seed),
+                    // Draws of trials `t + trials` and `t + 2 · trials`, which no trial draws first.
+                    (Start::Recycled, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
+                    (Start::Spread, Method::Rnd) => inits.params(method, covering, (p, id), t + 2 * trials, seed),
+                    (Start::Recycled, _) => {
                         let n = covering.n_params();
                         let mut start = if method == Method::Cpn && !inits.cpn_stretched.is_empty() {
                             inits.cpn_stretched[p * n..(p + 1) * n].to_vec()
                         } else {
                             inits.params(method, covering, (p, id), t, seed)
                         };
-                        let inputs = &train.last().expect("pushed above").0;
                         recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
                             .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                        start
+                    }
+                    (Start::Spread, _) => {
+                        let mut start = inits.params(method, covering, (p, id), t, seed);
+                        spread_live(covering, &mut start, inputs, inits.cpn_recycle, inits.cpn_spread, trial_seed)
+                            .with_context(|| format!("spreading {}'s live units", program.name))?;
                         start
                     }
                 };
@@ -324,16 +352,16 @@ pub fn run(
     Ok(methods
         .iter()
         .map(|&method| {
-            let first = blocks.iter().position(|&b| b == (method, false)).expect("every method has a block");
-            let second = blocks.iter().position(|&b| b == (method, true));
+            // The method's blocks, its own start first: each trial keeps the start of lowest
+            // best validation loss, the earlier on a tie.
+            let own: Vec<usize> = (0..blocks.len()).filter(|&k| blocks[k].0 == method).collect();
+            let first = own[0];
             // `[program · trials + trial]`: the surrogate each trial keeps.
             let kept: Vec<usize> = (0..per_block)
                 .map(|i| {
-                    let plain = first * per_block + i;
-                    match second.map(|k| k * per_block + i) {
-                        Some(other) if r.best_val[other] < r.best_val[plain] => other,
-                        _ => plain,
-                    }
+                    own.iter().map(|&k| k * per_block + i).fold(first * per_block + i, |best, at| {
+                        if r.best_val[at] < r.best_val[best] { at } else { best }
+                    })
                 })
                 .collect();
             let by_program = |p: usize| &kept[p * trials..(p + 1) * trials];
@@ -356,8 +384,8 @@ pub fn run(
                             .collect()
                     })
                     .collect(),
-                second_start: (0..programs.len())
-                    .map(|p| by_program(p).iter().map(|&i| i >= (first + 1) * per_block).collect())
+                kept_start: (0..programs.len())
+                    .map(|p| by_program(p).iter().map(|&i| blocks[i / per_block].1).collect())
                     .collect(),
             }
         })
@@ -400,15 +428,18 @@ mod tests {
             test: progs.iter().map(|&v| vec![v, v]).collect(),
             curves: progs.iter().map(|&v| vec![(0, v)]).collect(),
             params: progs.iter().map(|&v| vec![vec![v as f32]; 2]).collect(),
-            second_start: progs.iter().map(|&v| vec![v > 11.0, false]).collect(),
+            kept_start: progs
+                .iter()
+                .map(|&v| vec![if v > 11.0 { Start::Spread } else { Start::Own }, Start::Own])
+                .collect(),
         };
         let (a, b) = ([0usize, 2, 3], [1usize]);
         let merged = Run::merge(&[(&a, part(&[10.0, 12.0, 13.0])), (&b, part(&[11.0]))], 4);
         assert_eq!(merged.mean_test(), [10.0, 11.0, 12.0, 13.0]);
         assert_eq!(merged.curves[1], [(0, 11.0)]);
         assert_eq!(merged.params[3][1], [13.0]);
-        assert_eq!(merged.second_start[2], [true, false]);
-        assert_eq!(merged.second_start[0], [false, false]);
+        assert_eq!(merged.kept_start[2], [Start::Spread, Start::Own]);
+        assert_eq!(merged.kept_start[0], [Start::Own, Start::Own]);
     }
 
     /// A program gets the same subsets, RND draws and losses alone as beside another, which is
@@ -466,17 +497,17 @@ mod tests {
         }
     }
 
-    /// Which trials of `two` (one program) kept their second start, checking each against `one`,
-    /// the same run with one start: a trial that kept its first start has exactly `one`'s loss,
-    /// one that kept its second start another.
-    fn kept_second<'a>(one: &Run, two: &'a Run) -> &'a [bool] {
-        let kept = &two.second_start[0];
-        for (t, &second) in kept.iter().enumerate() {
-            let (u, v) = (two.test[0][t], one.test[0][t]);
-            if second {
-                assert_ne!(u, v, "{:?} trial {t} kept another start", two.method);
+    /// Which start each trial of `more` (one program) kept, checking each against `fewer`, the
+    /// same run without the starts in `added`: a trial that kept a start both runs have has
+    /// exactly `fewer`'s loss, one that kept an added start another.
+    fn kept_added<'a>(fewer: &Run, more: &'a Run, added: &[Start]) -> &'a [Start] {
+        let kept = &more.kept_start[0];
+        for (t, start) in kept.iter().enumerate() {
+            let (u, v) = (more.test[0][t], fewer.test[0][t]);
+            if added.contains(start) {
+                assert_ne!(u, v, "{:?} trial {t} kept another start", more.method);
             } else {
-                assert!((u - v).abs() <= 1e-6 * v, "{:?} trial {t}: {u} vs {v}", two.method);
+                assert!((u - v).abs() <= 1e-6 * v, "{:?} trial {t}: {u} vs {v}", more.method);
             }
         }
         kept
@@ -504,6 +535,7 @@ mod tests {
             pts: vec![0.0; n],
             fomaml,
             cpn_recycle,
+            cpn_spread: 0.0,
             twins: false,
             rnd: RandomInit::XAVIER,
         }
@@ -527,11 +559,11 @@ mod tests {
         };
         let (plain, two) = (go(0.5, 0.0).unwrap(), go(0.5, 0.1).unwrap());
         assert_eq!(plain[1].test, two[1].test, "RND's rows are not touched");
-        assert!(plain[0].second_start[0].iter().all(|&r| !r));
-        let kept = kept_second(&plain[0], &two[0]);
-        assert!(kept.iter().any(|&r| r), "the recycled start wins some trial here: {kept:?}");
+        assert!(plain[0].kept_start[0].iter().all(|&s| s == Start::Own));
+        let kept = kept_added(&plain[0], &two[0], &[Start::Recycled]);
+        assert!(kept.contains(&Start::Recycled), "the recycled start wins some trial here: {kept:?}");
         let none = go(0.0, 0.1).unwrap();
-        assert!(none[0].second_start[0].iter().all(|&r| !r));
+        assert!(none[0].kept_start[0].iter().all(|&s| s == Start::Own));
         assert_eq!(none[0].test, go(0.0, 0.0).unwrap()[0].test);
     }
 
@@ -556,21 +588,62 @@ mod tests {
         let (m, b) = (&mixed[0], &both[0]);
         let mut compared = 0;
         for t in 0..6 {
-            if m.second_start[0][t] && b.second_start[0][t] {
+            if m.kept_start[0][t] == Start::Recycled && b.kept_start[0][t] == Start::Recycled {
                 assert_eq!(m.test[0][t], b.test[0][t], "trial {t}: the same recycled start");
                 compared += 1;
             }
         }
-        assert!(
-            compared > 0,
-            "some trial keeps the second start in both runs: {:?} {:?}",
-            m.second_start,
-            b.second_start
-        );
+        assert!(compared > 0, "some trial keeps the second start in both runs: {:?} {:?}", m.kept_start, b.kept_start);
         // The two starts differ: some trial's loss differs between the runs.
         assert_ne!(m.test, b.test);
         // Empty: the compiled start is recycled, as with it given.
         assert_eq!(go(inits(&compiled, &[])).unwrap()[0].test, go(inits(&compiled, &compiled)).unwrap()[0].test);
+    }
+
+    /// With `cpn_spread`, CPN finetunes a third start, the compiled one spread: a trial that kept
+    /// the compiled or the recycled start has exactly the two-start run's loss, the spread start
+    /// wins some trial, and RND's rows are untouched. With twins, RND's third draw wins some trial.
+    #[test]
+    fn cpn_third_start_spreads_the_compiled_one() {
+        let covering = CoveringShape { n_in: 2, hidden: vec![6, 5], n_out: 1, activation: "sigmoid".into() };
+        let program = toy_program("bump.c:f", 300, 40, |a, b| (3.0 * a).sin() * b);
+        let cpn = parked_start(&covering, 5);
+        let n = covering.n_params();
+        let inits = |spread: f32, twins: bool| Inits {
+            cpn_spread: spread,
+            twins,
+            ..toy_inits(cpn.clone(), parked_start(&covering, 8), 0.1)
+        };
+        let config = FinetuneConfig { epochs: 60, learning_rate: 0.01, record_every: 10 };
+        let (device, methods) = (Device::flex(), [Method::Cpn, Method::Fomaml, Method::Rnd]);
+        let go = |size: f64, spread: f32, twins: bool| {
+            run(
+                std::slice::from_ref(&program),
+                &covering,
+                &inits(spread, twins),
+                &methods,
+                size,
+                12,
+                &config,
+                3,
+                &device,
+            )
+            .unwrap()
+        };
+        let (two, three) = (go(0.05, 0.0, false), go(0.05, 0.1, false));
+        let kept = kept_added(&two[0], &three[0], &[Start::Spread]);
+        assert!(kept.contains(&Start::Spread), "the spread start wins some trial here: {kept:?}");
+        for k in [1, 2] {
+            assert_eq!(two[k].test, three[k].test, "{:?}'s rows are not touched", two[k].method);
+        }
+        let (twins, triplets) = (go(0.05, 0.0, true), go(0.05, 0.1, true));
+        assert_eq!(three[0].test, triplets[0].test, "CPN's rows are the same with twins");
+        let kept = kept_added(&twins[2], &triplets[2], &[Start::Spread]);
+        assert!(kept.contains(&Start::Spread), "RND's third draw wins some trial: {kept:?}");
+        kept_added(&twins[1], &triplets[1], &[Start::Spread]);
+        let none = go(0.0, 0.1, true);
+        assert!(none.iter().all(|r| r.kept_start[0].iter().all(|&s| s == Start::Own)), "at 0 % one start");
+        assert_eq!(n, cpn.len());
     }
 
     /// With twins every method gets a second start: CPN's rows are those of the run without
@@ -591,14 +664,21 @@ mod tests {
         };
         let (one, two) = (go(0.5, false), go(0.5, true));
         assert_eq!(one[0].test, two[0].test, "CPN's rows are the same with twins");
-        assert_eq!(one[0].second_start, two[0].second_start);
+        assert_eq!(one[0].kept_start, two[0].kept_start);
         for k in [1, 2] {
-            assert!(one[k].second_start[0].iter().all(|&s| !s), "{:?} has one start without twins", one[k].method);
-            let kept = kept_second(&one[k], &two[k]);
-            assert!(kept.iter().any(|&s| s), "{:?}'s second start wins some trial: {kept:?}", two[k].method);
+            assert!(
+                one[k].kept_start[0].iter().all(|&s| s == Start::Own),
+                "{:?} has one start without twins",
+                one[k].method
+            );
+            let kept = kept_added(&one[k], &two[k], &[Start::Recycled]);
+            assert!(kept.contains(&Start::Recycled), "{:?}'s second start wins some trial: {kept:?}", two[k].method);
         }
         let none = go(0.0, true);
-        assert!(none.iter().all(|r| r.second_start[0].iter().all(|&s| !s)), "at 0 % every method has one start");
+        assert!(
+            none.iter().all(|r| r.kept_start[0].iter().all(|&s| s == Start::Own)),
+            "at 0 % every method has one start"
+        );
     }
 
     #[test]

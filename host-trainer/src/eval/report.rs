@@ -404,14 +404,15 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
         merged.config["methods_run_apart"] = serde_json::json!(apart);
         merged.config["methods_run_apart_in"] = serde_json::json!(apart_in);
     }
-    // How CPN's second start was made, from the run whose CPN rows are reported.
+    // How CPN's starts were made, from the run whose CPN rows are reported.
     if apart.iter().any(|m| m == Method::Cpn.name()) {
-        let key = "cpn_second_start";
-        match fewest_methods_config.get(key).cloned() {
-            Some(v) => merged.config[key] = v,
-            None => {
-                if let Some(c) = merged.config.as_object_mut() {
-                    c.remove(key);
+        for key in ["cpn_second_start", "cpn_spread"] {
+            match fewest_methods_config.get(key).cloned() {
+                Some(v) => merged.config[key] = v,
+                None => {
+                    if let Some(c) = merged.config.as_object_mut() {
+                        c.remove(key);
+                    }
                 }
             }
         }
@@ -508,22 +509,41 @@ pub fn markdown(r: &EvalReport) -> String {
     if let Some(t) = r.config.get("cpn_recycle").and_then(|t| t.as_f64()).filter(|&t| t > 0.0) {
         // Rounded: a threshold once stored as f32 reads back as 0.10000000149….
         let t = (t * 1e6).round() / 1e6;
-        s += &format!(
-            "CPN finetunes two starts per trial, the compiled surrogate and {} with its dormant hidden \
-             units recycled (contribution below {t} of their layer's mean: fresh incoming weights, zero \
-             outgoing ones), and keeps the one with the lower validation loss.\n\n",
-            if r.config.get("cpn_second_start").and_then(|s| s.as_str()) == Some("stretched") {
-                "CompNet's output read with its training frame stretched onto the program's domain (for \
-                 ParrotBench's boxes inside [−1, 1]; on ExeStack the frame is the domain and this is the \
-                 compiled surrogate itself)"
-            } else {
-                "the same"
-            }
+        let stretched = if r.config.get("cpn_second_start").and_then(|s| s.as_str()) == Some("stretched") {
+            "CompNet's output read with its training frame stretched onto the program's domain (for \
+             ParrotBench's boxes inside [−1, 1]; on ExeStack the frame is the domain and this is the \
+             compiled surrogate itself)"
+        } else {
+            "the same"
+        };
+        let recycled = format!(
+            "{stretched} with its dormant hidden units recycled (contribution below {t} of their layer's mean: \
+             fresh incoming weights, zero outgoing ones)"
         );
+        let spread = r.config.get("cpn_spread").and_then(|v| v.as_f64()).filter(|&v| v > 0.0);
+        s += &match spread {
+            Some(noise) => format!(
+                "CPN finetunes three starts per trial, the compiled surrogate, the same with its dormant \
+                 hidden units made copies of its live ones (Net2Net: incoming weights copied and moved by \
+                 {} of the Xavier spread, outgoing weights shared), and {recycled}, and keeps the one with \
+                 the lowest validation loss.\n\n",
+                (noise * 1e6).round() / 1e6
+            ),
+            None => format!(
+                "CPN finetunes two starts per trial, the compiled surrogate and {recycled}, and keeps the one \
+                 with the lower validation loss.\n\n"
+            ),
+        };
         if r.config.get("twins").and_then(|t| t.as_bool()) == Some(true) {
-            s += "Twins, the control for those two starts: every method finetunes two starts per trial and \
-                  keeps the one with the lower validation loss, PTS and FOMAML theirs and its recycled version, \
-                  RND two random draws. The ratios are over this best-of-two RND.\n\n";
+            s += if spread.is_some() {
+                "Twins, the control for those three starts: every method finetunes three starts per trial \
+                 and keeps the one with the lowest validation loss, PTS and FOMAML theirs and its recycled \
+                 and spread versions, RND three random draws. The ratios are over this best-of-three RND.\n\n"
+            } else {
+                "Twins, the control for those two starts: every method finetunes two starts per trial and \
+                 keeps the one with the lower validation loss, PTS and FOMAML theirs and its recycled version, \
+                 RND two random draws. The ratios are over this best-of-two RND.\n\n"
+            };
         }
     }
     if let Some(rnd) = r.config.get("rnd").filter(|v| {
