@@ -178,4 +178,23 @@ assert "CPN's rows come from a later command" in open(f"{d}/eval-joined/report.m
 print("eval --methods CPN,RND ok: joined by RND, rows equal the full run's")
 PY
 
+step "smoke: compnet eval --quick --methods CPN,RND --spread 0.1 (a third CPN start), joined to the full run"
+$bin eval --quick --methods CPN,RND --spread 0.1 --parrot-data "$out/parrot" --out "$out/eval-spread" > /dev/null
+$bin eval --report-from "$out/eval/results.json" --report-from "$out/eval-spread/results.json" --out "$out/eval-spread-joined" > /dev/null
+python3 - "$out" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+two, three, joined = (json.load(open(f"{d}/{n}/results.json")) for n in ["eval-cpn", "eval-spread", "eval-spread-joined"])
+assert three["config"]["cpn_spread"] == 0.1 and two["config"]["cpn_spread"] == 0.0
+for a, b in zip(two["benchmarks"], three["benchmarks"]):
+    # RND is untouched by CPN's third start; at 0 % there is one start, the compiled surrogate.
+    assert a["mean_test"]["RND"] == b["mean_test"]["RND"], a["name"]
+    assert a["mean_test"]["CPN"][0] == b["mean_test"]["CPN"][0], a["name"]
+    assert all(math.isfinite(v) and v > 0 for v in b["improvement"]["CPN"]), b["name"]
+assert joined["config"]["cpn_spread"] == 0.1, "the join keeps how the reported CPN rows were made"
+for n in ["eval-spread", "eval-spread-joined"]:
+    assert "CPN finetunes three starts per trial" in open(f"{d}/{n}/report.md").read(), n
+print("eval --spread ok:", ", ".join(f'{b["name"]} CPN {b["improvement"]["CPN"][1]:.2f}x at 0.1 %' for b in three["benchmarks"]))
+PY
+
 step "done"
