@@ -72,7 +72,7 @@ pub struct BenchProgram {
     pub test: IoPairs,
 }
 
-/// Which of its starts a trial finetuned to the surrogate it kept (`run`).
+/// The start a trial's kept surrogate was finetuned from ([`run`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
     /// The method's own: the compiled surrogate, PTS's and FOMAML's parameters, RND's draw.
@@ -268,8 +268,10 @@ pub fn program_id(name: &str) -> u64 {
 /// only: the test pairs never choose). The compiled start's
 /// few live units finetune well where they suffice (kmeans: 5.2× RND at 100 %) and stall where
 /// they do not (fft_sin); the recycled start has the capacity and the compiled function.
-/// With [`Inits::twins`] every method gets a second start the same way (RND a second draw, the
-/// one no trial of the program draws first), so that two tries alone are not what CPN gains.
+/// With [`Inits::cpn_spread`] CPN has a third start, the compiled surrogate spread
+/// ([`spread_live`]), and each trial keeps the lowest of three.
+/// With [`Inits::twins`] every method gets as many starts the same way (RND more draws, which
+/// no trial of the program draws first), so that more tries alone are not what CPN gains.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     programs: &[BenchProgram],
@@ -297,7 +299,7 @@ pub fn run(
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
-    for &(method, start) in &blocks {
+    for &(method, kind) in &blocks {
         for (p, program) in programs.iter().enumerate() {
             let id = program_id(&program.name);
             for t in 0..trials {
@@ -308,7 +310,7 @@ pub fn run(
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
                 let inputs = &train.last().expect("pushed above").0;
-                let start = match (start, method) {
+                let start = match (kind, method) {
                     (Start::Own, _) => inits.params(method, covering, (p, id), t, seed),
                     // Draws of trials `t + trials` and `t + 2 · trials`, which no trial draws first.
                     (Start::Recycled, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
