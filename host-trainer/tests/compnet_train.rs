@@ -338,6 +338,17 @@ fn compile_writes_checked_files_and_reports_accuracy() {
     // It came from one of the two starts (the compiled one, or the same with its dormant units
     // recycled), chosen by validation MSE.
     assert!(["compiled", "recycled"].contains(&report["finetune_start"].as_str().unwrap()), "{report}");
+    // With --spread a third start: the compiled surrogate spread. A run that keeps one of the two
+    // others finetuned exactly what the two-start run did.
+    let three = tempfile::tempdir().unwrap();
+    let spread = compile_sobel(three.path(), &[&flags[..], &["--spread", "0.1"]].concat(), "compnet compile --spread");
+    match spread["finetune_start"].as_str().unwrap() {
+        "spread" => assert!(spread["finetuned_test_mse"].as_f64().unwrap().is_finite()),
+        start => {
+            assert_eq!(start, report["finetune_start"], "{spread}");
+            assert_eq!(spread["finetuned_test_mse"], report["finetuned_test_mse"]);
+        }
+    }
     let only = tempfile::tempdir().unwrap();
     let flags = ["--finetune", "512", "--epochs", "2", "--recycle", "0"];
     let report = compile_sobel(only.path(), &flags, "compnet compile --recycle 0");
