@@ -45,30 +45,28 @@ pub fn recycle_dormant(
     threshold: f32,
     seed: u64,
 ) -> anyhow::Result<Recycled> {
-    anyhow::ensure!(
-        params.len() == covering.n_params(),
-        "{} parameters for a covering of {}",
-        params.len(),
-        covering.n_params()
-    );
-    let layers = covering.layers();
     let dormant = park_dormant(covering, params, x, threshold)?;
-    let std = covering.init_std();
     // … and they get fresh incoming weights (from every unit of the layer before: a recycled unit
     // feeds only recycled units, which pass nothing on yet, so the outputs stay as they were).
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for (l, units) in dormant.iter().enumerate() {
-        let this = layers[l];
-        for &j in units {
-            for i in 0..this.n_in {
-                let at = this.weights + i * this.n_out + j;
-                params[at] = uniform_with_std(&mut rng, std[at]);
-            }
-            params[this.biases + j] = 0.0;
-        }
+        fresh_incoming(covering, l, units, params, &mut rng);
     }
     let per_layer = dormant.iter().map(Vec::len).collect();
     Ok(Recycled { per_layer })
+}
+
+/// Xavier-drawn incoming weights and a zero bias for `units` of hidden layer `l`.
+fn fresh_incoming(covering: &CoveringShape, l: usize, units: &[usize], params: &mut [f32], rng: &mut ChaCha8Rng) {
+    let this = covering.layers()[l];
+    let std = covering.init_std();
+    for &j in units {
+        for i in 0..this.n_in {
+            let at = this.weights + i * this.n_out + j;
+            params[at] = uniform_with_std(rng, std[at]);
+        }
+        params[this.biases + j] = 0.0;
+    }
 }
 
 /// Like [`recycle_dormant`], but the dormant units become copies of the live ones (Net2Net's
@@ -85,12 +83,6 @@ pub fn spread_live(
     noise: f32,
     seed: u64,
 ) -> anyhow::Result<Recycled> {
-    anyhow::ensure!(
-        params.len() == covering.n_params(),
-        "{} parameters for a covering of {}",
-        params.len(),
-        covering.n_params()
-    );
     let layers = covering.layers();
     let dormant = park_dormant(covering, params, x, threshold)?;
     let std = covering.init_std();
@@ -100,13 +92,7 @@ pub fn spread_live(
         let live: Vec<usize> = (0..this.n_out).filter(|j| !units.contains(j)).collect();
         if live.is_empty() {
             // Nothing to share: fresh units, as recycling gives.
-            for &j in units {
-                for i in 0..this.n_in {
-                    let at = this.weights + i * this.n_out + j;
-                    params[at] = uniform_with_std(&mut rng, std[at]);
-                }
-                params[this.biases + j] = 0.0;
-            }
+            fresh_incoming(covering, l, units, params, &mut rng);
             continue;
         }
         let mut groups: Vec<Vec<usize>> = live.iter().map(|&u| vec![u]).collect();
@@ -145,6 +131,12 @@ fn park_dormant(
     x: &[f32],
     threshold: f32,
 ) -> anyhow::Result<Vec<Vec<usize>>> {
+    anyhow::ensure!(
+        params.len() == covering.n_params(),
+        "{} parameters for a covering of {}",
+        params.len(),
+        covering.n_params()
+    );
     let layers = covering.layers();
     let rows = x.len() / covering.n_in;
     anyhow::ensure!(rows > 0 && x.len() == rows * covering.n_in, "no input rows to judge dormant units on");
