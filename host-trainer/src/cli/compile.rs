@@ -162,12 +162,7 @@ pub(super) fn harness_pairs(
 
 pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let precision = super::model_file::parse_precision(&a.precision)?;
-    anyhow::ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
-    anyhow::ensure!(a.spread.is_finite() && a.spread >= 0.0, "--spread {} must be a finite number ≥ 0", a.spread);
-    anyhow::ensure!(
-        a.spread == 0.0 || a.recycle > 0.0,
-        "--spread judges dormant units by --recycle's threshold: it needs --recycle above 0"
-    );
+    super::check_start_flags(a.recycle, a.spread)?;
     let source =
         std::fs::read_to_string(&a.file).with_context(|| format!("cannot read C source {}", a.file.display()))?;
     let signature = Signature::from_source(&source, &a.function)

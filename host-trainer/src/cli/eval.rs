@@ -221,13 +221,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let (pts_config, maml_config) =
         (baseline(if quick { 40 } else { PTS_STEPS }), baseline(if quick { 20 } else { FOMAML_STEPS }));
     ensure!(a.sizes.iter().all(|s| (0.0..=1.0).contains(s)), "--sizes must be shares in [0, 1]: {:?}", a.sizes);
-    ensure!(a.recycle.is_finite() && a.recycle >= 0.0, "--recycle {} must be a finite number ≥ 0", a.recycle);
+    super::check_start_flags(a.recycle, a.spread)?;
     ensure!(!a.twins || a.recycle > 0.0, "--twins gives every method CPN's two starts: it needs --recycle above 0");
-    ensure!(a.spread.is_finite() && a.spread >= 0.0, "--spread {} must be a finite number ≥ 0", a.spread);
-    ensure!(
-        a.spread == 0.0 || a.recycle > 0.0,
-        "--spread judges dormant units by --recycle's threshold: it needs --recycle above 0"
-    );
     ensure!(
         a.rnd_scale.is_finite() && a.rnd_scale > 0.0,
         "--rnd-scale {} must be a finite number above 0",

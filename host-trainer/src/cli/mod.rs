@@ -255,6 +255,19 @@ fn parrot_data(name: &str, dir: &Path, cache: Option<&Path>) -> anyhow::Result<F
     })
 }
 
+/// The CPN start flags `compile --finetune` and `eval` share: `--recycle` (the dormancy threshold)
+/// and `--spread` (the copies' noise) are finite and ≥ 0, and spreading, which judges dormant units
+/// by recycling's threshold, needs it above 0.
+fn check_start_flags(recycle: f64, spread: f64) -> anyhow::Result<()> {
+    anyhow::ensure!(recycle.is_finite() && recycle >= 0.0, "--recycle {recycle} must be a finite number ≥ 0");
+    anyhow::ensure!(spread.is_finite() && spread >= 0.0, "--spread {spread} must be a finite number ≥ 0");
+    anyhow::ensure!(
+        spread == 0.0 || recycle > 0.0,
+        "--spread judges dormant units by --recycle's threshold: it needs --recycle above 0"
+    );
+    Ok(())
+}
+
 fn parse_domain(spec: &str) -> anyhow::Result<(f32, f32)> {
     let (lo, hi) = spec.split_once(':').with_context(|| format!("--domain {spec:?} is not lo:hi"))?;
     let (lo, hi): (f32, f32) = (
