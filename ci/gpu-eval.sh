@@ -39,9 +39,13 @@ if [ -n "${EPOCHS:-}" ]; then
   # (docs/results/eval-v11-twins/); whether fewer parts finish the whole run sooner is not measured.
   # `compnet eval --report-from` each results file (unpacked from eval.tgz) joins the parts into one report (a program's
   # subsets and RND draws are seeded by its name, so the parts give what one run would).
+  # PART_LIMIT=S stops each part after S seconds (default 570, under a call's 600 s limit), so that
+  # a part that runs long costs its own results only: the parts that finished, and every log, still
+  # come back in eval.tgz, and the command exits non-zero.
+  limit=${PART_LIMIT:-570}
   jobs=()
   if [ -z "${NO_EXESTACK:-}" ]; then
-    (ci/gpu-job.sh eval "${common[@]}" --no-parrot --epochs "$EPOCHS" --out /tmp/eval-exestack > "$OUT/eval-exestack-log.txt" 2>&1
+    (timeout "$limit" ci/gpu-job.sh eval "${common[@]}" --no-parrot --epochs "$EPOCHS" --out /tmp/eval-exestack > "$OUT/eval-exestack-log.txt" 2>&1
      cp /tmp/eval-exestack/results.json "$OUT/results-exestack.json") &
     jobs+=($!)
   fi
@@ -53,7 +57,7 @@ if [ -n "${EPOCHS:-}" ]; then
     [ "$group" != "$programs" ] && only+=(--sizes "${group#*@}")
     tag=parrot-${group//,/-}
     tag=${tag//@/-at-}
-    (ci/gpu-job.sh eval "${base[@]}" "${only[@]}" --parrot-pairs "${PARROT_PAIRS:-0}" --epochs "$EPOCHS" --out "/tmp/eval-$tag" > "$OUT/eval-$tag-log.txt" 2>&1
+    (timeout "$limit" ci/gpu-job.sh eval "${base[@]}" "${only[@]}" --parrot-pairs "${PARROT_PAIRS:-0}" --epochs "$EPOCHS" --out "/tmp/eval-$tag" > "$OUT/eval-$tag-log.txt" 2>&1
      cp "/tmp/eval-$tag/results.json" "$OUT/results-$tag.json"
      if [ -f "/tmp/eval-$tag/colour.png" ]; then cp "/tmp/eval-$tag/colour.png" "$OUT/colour.png"; fi) &
     jobs+=($!)
