@@ -25,7 +25,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::CoveringShape;
-use super::covering::uniform_with_std;
+use super::covering::{LayerSlots, uniform_with_std};
 
 /// What [`recycle_dormant`] did: units recycled per hidden layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,18 +48,18 @@ pub fn recycle_dormant(
     let dormant = park_dormant(covering, params, x, threshold)?;
     // … and they get fresh incoming weights (from every unit of the layer before: a recycled unit
     // feeds only recycled units, which pass nothing on yet, so the outputs stay as they were).
+    let (layers, std) = (covering.layers(), covering.init_std());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for (l, units) in dormant.iter().enumerate() {
-        fresh_incoming(covering, l, units, params, &mut rng);
+        fresh_incoming(layers[l], &std, units, params, &mut rng);
     }
     let per_layer = dormant.iter().map(Vec::len).collect();
     Ok(Recycled { per_layer })
 }
 
-/// Xavier-drawn incoming weights and a zero bias for `units` of hidden layer `l`.
-fn fresh_incoming(covering: &CoveringShape, l: usize, units: &[usize], params: &mut [f32], rng: &mut ChaCha8Rng) {
-    let this = covering.layers()[l];
-    let std = covering.init_std();
+/// Xavier-drawn incoming weights (`std`: [`CoveringShape::init_std`]) and a zero bias for `units`
+/// of the layer `this`.
+fn fresh_incoming(this: LayerSlots, std: &[f32], units: &[usize], params: &mut [f32], rng: &mut ChaCha8Rng) {
     for &j in units {
         for i in 0..this.n_in {
             let at = this.weights + i * this.n_out + j;
@@ -92,7 +92,7 @@ pub fn spread_live(
         let live: Vec<usize> = (0..this.n_out).filter(|j| !units.contains(j)).collect();
         if live.is_empty() {
             // Nothing to share: fresh units, as recycling gives.
-            fresh_incoming(covering, l, units, params, &mut rng);
+            fresh_incoming(this, &std, units, params, &mut rng);
             continue;
         }
         let mut groups: Vec<Vec<usize>> = live.iter().map(|&u| vec![u]).collect();
