@@ -97,11 +97,6 @@ pub(super) struct EvalArgs {
     /// it over every unit (`compnet::recycle::spread_live`). 0: two starts
     #[arg(long, default_value_t = 0.0)]
     spread: f64,
-    /// CPN's compiled start first finetunes this many epochs in the span of CompNet's parameter
-    /// head (the program's code is moved, not the surrogate's weights), then the protocol's epochs
-    /// as usual. 0: off.
-    #[arg(long, default_value_t = 0)]
-    span_epochs: usize,
     /// The control for CPN's starts: every method finetunes as many starts per trial as CPN and
     /// keeps the one with the lowest validation loss, PTS and FOMAML theirs and its recycled (and,
     /// with --spread, spread) version, RND as many random draws.
@@ -379,21 +374,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let n_params = family.covering.n_params();
         let stretched = Inits::generate_cpn(&family.net, &programs, &device)?;
         let cpn = Inits::reframed(&family.covering, &stretched, &programs);
-        // The head's directions, moved to each program's domain like its start (the move is linear).
-        let directions: Vec<f32> = if a.span_epochs > 0 {
-            let (_, rows) = family.net.head_directions()?;
-            programs
-                .iter()
-                .flat_map(|p| {
-                    let one = std::slice::from_ref(p);
-                    rows.chunks(n_params)
-                        .flat_map(|row| Inits::reframed(&family.covering, row, one))
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
         for (s, &size) in a.sizes.iter().enumerate() {
             // Programs of one benchmark and of like training sizes at this data size finetune in
             // one batch: fft's 26,214 training pairs are not padded to sobel's 209,715.
@@ -413,13 +393,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                     fomaml: fomaml_init.clone(),
                     cpn_recycle: a.recycle as f32,
                     cpn_spread: a.spread as f32,
-                    cpn_directions: if directions.is_empty() {
-                        Vec::new()
-                    } else {
-                        let per = directions.len() / programs.len();
-                        batch.iter().flat_map(|&i| directions[i * per..(i + 1) * per].iter().copied()).collect()
-                    },
-                    cpn_span_epochs: a.span_epochs,
                     twins: a.twins,
                     rnd,
                 };
@@ -496,7 +469,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             // 2026-12-03 its compiled start, which then was that same reading).
             "cpn_second_start": "stretched",
             "cpn_spread": a.spread,
-            "cpn_span_epochs": a.span_epochs,
             "twins": a.twins,
             "rnd": rnd,
             "pts": pts_config,

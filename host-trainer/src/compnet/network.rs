@@ -314,18 +314,6 @@ impl CompNet {
         Ok(self)
     }
 
-    /// The parameter head's directions, `[d_model, n_params]` row-major: every surrogate the head
-    /// writes is its bias plus a combination of these rows, weighted by the program's pooled,
-    /// layer-normalised code. (With the input reader, the first layer's rows also get the
-    /// reader's part, which is not among them.)
-    pub fn head_directions(&self) -> anyhow::Result<(usize, Vec<f32>)> {
-        let w = self.head.weight.val();
-        let [d, _] = w.dims();
-        let values =
-            w.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading the parameter head: {e:?}"))?;
-        Ok((d, values))
-    }
-
     /// `[programs, n_params]`: each program's generated surrogate parameters.
     pub fn generate(&self, tokens: TokenBatch) -> Tensor<2> {
         let [programs, len] = tokens.ids.dims();

@@ -165,70 +165,6 @@ pub fn finetune(
 ) -> anyhow::Result<FinetuneResult> {
     let (m, n_params) = (tasks.m, covering.n_params());
     anyhow::ensure!(init.len() == m * n_params, "{} initial parameters for {m} surrogates of {n_params}", init.len());
-    let train_device = device.clone().autodiff();
-    let bank = SurrogateBank {
-        params: Param::from_tensor(Tensor::from_data(TensorData::new(init.to_vec(), [m, n_params]), &train_device)),
-    };
-    descend(covering, bank, |b: &SurrogateBank| b.params.val(), tasks, config, device)
-}
-
-/// Directions to finetune along: each surrogate's parameters are its start plus a combination of
-/// its own `d` directions, and only the `d` coefficients are trained.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Span {
-    /// Directions per surrogate.
-    pub d: usize,
-    /// `[m, d, n_params]`: surrogate `i`'s directions are rows `i·d .. (i + 1)·d`.
-    pub directions: Vec<f32>,
-}
-
-/// The coefficients of every surrogate's directions.
-#[derive(Module, Debug)]
-struct SpanBank {
-    coefficients: Param<Tensor<2>>,
-}
-
-/// Finetunes `m` surrogates from `init` along their `span` only: Adam moves the coefficients
-/// (starting at zero, so epoch 0 is `init`), and the best epoch's parameters are
-/// `init + coefficients · directions`. With CompNet's parameter head as the directions, this is
-/// finetuning the code CompNet reads a program into, not the surrogate's weights.
-pub fn finetune_in_span(
-    covering: &CoveringShape,
-    init: &[f32],
-    span: &Span,
-    tasks: &Tasks,
-    config: &FinetuneConfig,
-    device: &Device,
-) -> anyhow::Result<FinetuneResult> {
-    let (m, n_params, d) = (tasks.m, covering.n_params(), span.d);
-    anyhow::ensure!(init.len() == m * n_params, "{} initial parameters for {m} surrogates of {n_params}", init.len());
-    anyhow::ensure!(
-        d > 0 && span.directions.len() == m * d * n_params,
-        "{} direction values for {m} surrogates of {d} directions of {n_params} parameters",
-        span.directions.len()
-    );
-    let train_device = device.clone().autodiff();
-    let start = Tensor::<2>::from_data(TensorData::new(init.to_vec(), [m, n_params]), &train_device);
-    let directions = Tensor::<3>::from_data(TensorData::new(span.directions.clone(), [m, d, n_params]), &train_device);
-    let bank = SpanBank { coefficients: Param::from_tensor(Tensor::zeros([m, d], &train_device)) };
-    let params_of = |b: &SpanBank| {
-        start.clone() + b.coefficients.val().reshape([m, 1, d]).matmul(directions.clone()).reshape([m, n_params])
-    };
-    descend(covering, bank, params_of, tasks, config, device)
-}
-
-/// The finetuning loop: full-batch Adam on what `bank` holds, every surrogate's parameters
-/// `params_of(bank)` (`[m, n_params]`, on the autodiff device), each surrogate keeping its
-/// lowest-validation epoch.
-fn descend<M: Module>(
-    covering: &CoveringShape,
-    mut bank: M,
-    params_of: impl Fn(&M) -> Tensor<2>,
-    tasks: &Tasks,
-    config: &FinetuneConfig,
-    device: &Device,
-) -> anyhow::Result<FinetuneResult> {
-    let (m, n_params) = (tasks.m, covering.n_params());
     let (n_in, n_out) = (covering.n_in, covering.n_out);
     let train_device = device.clone().autodiff();
     let train = tasks.train.upload(m, n_in, n_out, &train_device);
@@ -237,20 +173,23 @@ fn descend<M: Module>(
     let out_mask_train = Tensor::<3>::from_data(TensorData::new(tasks.out_mask.clone(), [m, 1, n_out]), &train_device);
     let out_mask = Tensor::<3>::from_data(TensorData::new(tasks.out_mask.clone(), [m, 1, n_out]), device);
 
+    let mut bank = SurrogateBank {
+        params: Param::from_tensor(Tensor::from_data(TensorData::new(init.to_vec(), [m, n_params]), &train_device)),
+    };
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let val_loss = |p: Tensor<2>| loss_per_surrogate(covering, p, &val, &out_mask);
     let test_loss = |p: Tensor<2>| loss_per_surrogate(covering, p, &test, &out_mask);
-    let mut best_params = params_of(&bank).inner();
+    let mut best_params = bank.params.val().inner();
     let mut best_val = val_loss(best_params.clone());
     let t0 = test_loss(best_params.clone());
     let mut best_epoch = Tensor::<1>::zeros([m], device);
     let mut recorded = vec![(0usize, t0.clone())];
     for epoch in 1..=config.epochs {
         // Sum over surrogates: each row's gradient is its own loss's gradient.
-        let loss = loss_per_surrogate(covering, params_of(&bank), &train, &out_mask_train).sum();
+        let loss = loss_per_surrogate(covering, bank.params.val(), &train, &out_mask_train).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &bank);
         bank = optim.step(config.learning_rate, bank, grads);
-        let params = params_of(&bank).inner();
+        let params = bank.params.val().inner();
         let v = val_loss(params.clone());
         let better = v.clone().lower(best_val.clone());
         best_val = best_val.mask_where(better.clone(), v);
@@ -328,56 +267,6 @@ mod tests {
         assert_eq!(still.best_epoch, vec![0, 0]);
         assert_eq!(still.best_test, still.initial_test);
         assert_eq!(still.best_params, init);
-    }
-
-    /// Along every direction of the parameter space (the identity as the span), finetuning the
-    /// coefficients is finetuning the parameters: Adam sees the same gradients. Along one
-    /// direction, every kept surrogate is its start plus a multiple of that direction.
-    #[test]
-    fn finetuning_in_a_span_moves_only_along_it() {
-        let device = Device::flex();
-        let covering = CoveringShape { n_in: 2, hidden: vec![3], n_out: 1, activation: "sigmoid".into() };
-        let n = covering.n_params();
-        let x: Vec<f32> = (0..2 * 24).map(|i| ((i * 29 % 53) as f32 / 26.0) - 1.0).collect();
-        let y: Vec<f32> = x.chunks(2).map(|p| 0.4 * (2.0 * p[0]).sin() - 0.3 * p[1]).collect();
-        let (tr, va) = ((x[..32].to_vec(), y[..16].to_vec()), (x[32..].to_vec(), y[16..].to_vec()));
-        let tasks = Tasks {
-            m: 2,
-            train: PairBlock::pack(&[tr.clone(), tr], 2, 1),
-            val: PairBlock::pack(&[va.clone(), va.clone()], 2, 1),
-            test: PairBlock::pack(&[va.clone(), va], 2, 1),
-            out_mask: vec![1.0, 1.0],
-        };
-        let config = FinetuneConfig { epochs: 40, learning_rate: 0.01, record_every: 10 };
-        let init: Vec<f32> = [covering.random_params(5), covering.random_params(6)].concat();
-        let identity: Vec<f32> = (0..2 * n * n).map(|i| if i % n == (i / n) % n { 1.0 } else { 0.0 }).collect();
-        let whole = finetune(&covering, &init, &tasks, &config, &device).unwrap();
-        let spanned =
-            finetune_in_span(&covering, &init, &Span { d: n, directions: identity }, &tasks, &config, &device).unwrap();
-        assert_eq!(spanned.best_epoch, whole.best_epoch);
-        for (a, b) in spanned.best_params.iter().zip(&whole.best_params) {
-            assert!((a - b).abs() < 1e-5, "{a} in the span, {b} in the whole space");
-        }
-        assert!(whole.best_epoch.iter().all(|&e| e > 0), "both surrogates improve");
-
-        // Mostly the output bias (the last parameter), which moves every output and so the loss.
-        let direction: Vec<f32> =
-            (0..n).map(|i| if i + 1 == n { 1.0 } else { ((i * 7 % 5) as f32 - 2.0) * 0.05 }).collect();
-        let one = Span { d: 1, directions: [direction.clone(), direction.clone()].concat() };
-        let r = finetune_in_span(&covering, &init, &one, &tasks, &config, &device).unwrap();
-        for s in 0..2 {
-            let moved: Vec<f32> = (0..n).map(|i| r.best_params[s * n + i] - init[s * n + i]).collect();
-            let k = moved.iter().zip(&direction).map(|(m, d)| m * d).sum::<f32>()
-                / direction.iter().map(|d| d * d).sum::<f32>();
-            assert!(k.abs() > 1e-4, "surrogate {s} moved");
-            for (m, d) in moved.iter().zip(&direction) {
-                assert!((m - k * d).abs() < 1e-5, "a move off the direction: {m} against {}", k * d);
-            }
-        }
-        assert!(r.best_test[0] < r.initial_test[0]);
-        // A span of the wrong size is refused.
-        let short = Span { d: 1, directions: direction };
-        assert!(finetune_in_span(&covering, &init, &short, &tasks, &config, &device).is_err());
     }
 
     /// A block of more pairs than a row holds is cut into rows; the loss is the plain mean over

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Span, Tasks, finetune, finetune_in_span};
+use super::finetune::{FinetuneConfig, FinetuneResult, PairBlock, Tasks, finetune};
 use crate::compnet::network::TokenBatch;
 use crate::compnet::recycle::{recycle_dormant, spread_live};
 use crate::compnet::{CompNet, CoveringShape, RandomInit};
@@ -116,12 +116,6 @@ pub struct Inits {
     /// spread) versions with CPN's settings, RND as many random draws ([`run`]; needs
     /// `cpn_recycle` > 0).
     pub twins: bool,
-    /// CompNet's parameter-head directions in each program's domain frame, `[programs, d,
-    /// n_params]` (empty: none): CPN's compiled start first finetunes `cpn_span_epochs` epochs in
-    /// their span (the program's code, not the surrogate's weights), then as usual.
-    pub cpn_directions: Vec<f32>,
-    /// Epochs of that first phase (0: none).
-    pub cpn_span_epochs: usize,
     /// How RND draws its starts ([`RandomInit::XAVIER`]: the paper's baseline; otherwise a
     /// scaled control, which every ratio is then over).
     pub rnd: RandomInit,
@@ -346,32 +340,6 @@ pub fn run(
     }
     let per_block = programs.len() * trials;
     let (n_in, n_out) = (covering.n_in, covering.n_out);
-    let n_params = covering.n_params();
-    let own_cpn = blocks.iter().position(|&b| b == (Method::Cpn, Start::Own));
-    if let (Some(k), true) = (own_cpn, size > 0.0 && inits.cpn_span_epochs > 0 && !inits.cpn_directions.is_empty()) {
-        // CPN's compiled starts move in CompNet's head span first; their best epoch is their start.
-        let d = inits.cpn_directions.len() / (programs.len() * n_params);
-        let rows = k * per_block..(k + 1) * per_block;
-        let pick = |v: &[(Vec<f32>, Vec<f32>)]| PairBlock::pack(&v[rows.clone()], n_in, n_out);
-        let tasks = Tasks {
-            m: per_block,
-            train: pick(&train),
-            val: pick(&val),
-            test: pick(&test),
-            out_mask: out_mask[rows.start * n_out..rows.end * n_out].to_vec(),
-        };
-        let per_program = d * n_params;
-        let span = Span {
-            d,
-            directions: (0..per_block)
-                .flat_map(|i| inits.cpn_directions[(i / trials) * per_program..][..per_program].iter().copied())
-                .collect(),
-        };
-        let start = &init[rows.start * n_params..rows.end * n_params];
-        let phase = FinetuneConfig { epochs: inits.cpn_span_epochs, ..config.clone() };
-        let r = finetune_in_span(covering, start, &span, &tasks, &phase, device)?;
-        init[rows.start * n_params..rows.end * n_params].copy_from_slice(&r.best_params);
-    }
     let tasks = Tasks {
         m: blocks.len() * per_block,
         train: PairBlock::pack(&train, n_in, n_out),
@@ -382,6 +350,7 @@ pub fn run(
     // At 0 % data there is nothing to train on: the test loss of the initialisation itself.
     let epochs = if size == 0.0 { 0 } else { config.epochs };
     let r: FinetuneResult = finetune(covering, &init, &tasks, &FinetuneConfig { epochs, ..config.clone() }, device)?;
+    let n_params = covering.n_params();
     Ok(methods
         .iter()
         .map(|&method| {
@@ -579,8 +548,6 @@ mod tests {
             fomaml,
             cpn_recycle,
             cpn_spread: 0.0,
-            cpn_directions: Vec::new(),
-            cpn_span_epochs: 0,
             twins: false,
             rnd: RandomInit::XAVIER,
         }
