@@ -10,10 +10,21 @@ CPN's at each data size, one block of columns per run, then the geometric mean o
 
 A run without a benchmark or program of the first run shows "–" there. docs/results/replicates/
 has what it was written for.
+
+When the first two runs hold their trials' losses (`trial_test`, results written since
+2026-12-05), a last line per benchmark compares their CPN directly: the geometric mean over
+programs of the first run's CPN mean ÷ the second's (above 1: the second is better), with the
+90 % interval of a bootstrap over trials. The draw is paired (one draw of trial indices for both
+runs) when their RND trials are equal, that is when both finetuned on the same subsets with the
+same seeds; otherwise each run's trials are drawn on their own. The interval is the trials'
+noise only: a second training of a CompNet moves more.
 """
 import json
 import math
+import random
 import sys
+
+RESAMPLES = 2000
 
 
 def benchmarks(path):
@@ -28,6 +39,46 @@ def ratios(bench, program):
     j = bench["programs"].index(program)
     mean = bench["mean_test"]
     return [rnd[j] / cpn[j] for rnd, cpn in zip(mean["RND"], mean["CPN"])]
+
+
+def size_key(size):
+    """The key of a data size in `trial_test` (as Rust prints an f64: 0.0 is "0")."""
+    return repr(size).removesuffix(".0")
+
+
+def trials(bench, method, program, size):
+    """A program's trial losses at a size, or None."""
+    return bench.get("trial_test", {}).get(method, {}).get(program, {}).get(size_key(size))
+
+
+def compare_cpn(a, b, sizes):
+    """Per size: (A's CPN ÷ B's CPN geometric mean, interval low, high, paired) or None."""
+    out = []
+    rng = random.Random(0x1B00757A)
+    for size in sizes:
+        programs = [p for p in a["programs"] if p in b["programs"]]
+        ta = [trials(a, "CPN", p, size) for p in programs]
+        tb = [trials(b, "CPN", p, size) for p in programs]
+        if not programs or any(t is None for t in ta + tb):
+            out.append(None)
+            continue
+        paired = all(trials(a, "RND", p, size) == trials(b, "RND", p, size) is not None for p in programs) \
+            and all(len(x) == len(y) for x, y in zip(ta, tb))
+
+        def figure(draw_a, draw_b):
+            logs = [math.log(sum(x[i] for i in ia) / len(ia)) - math.log(sum(y[i] for i in ib) / len(ib))
+                    for x, y, ia, ib in zip(ta, tb, draw_a, draw_b)]
+            return math.exp(sum(logs) / len(logs))
+
+        whole = figure([range(len(x)) for x in ta], [range(len(y)) for y in tb])
+        drawn = []
+        for _ in range(RESAMPLES):
+            da = [[rng.randrange(len(x)) for _ in x] for x in ta]
+            db = da if paired else [[rng.randrange(len(y)) for _ in y] for y in tb]
+            drawn.append(figure(da, db))
+        drawn.sort()
+        out.append((whole, drawn[round(0.05 * (RESAMPLES - 1))], drawn[round(0.95 * (RESAMPLES - 1))], paired))
+    return out
 
 
 def cells(values, sizes):
@@ -58,6 +109,13 @@ def main(paths):
         geo = [[math.exp(sum(l) / len(l)) if l else None for l in per_run] for per_run in logs]
         print(f"{'geo. mean':18s} " + " | ".join(
             " ".join(f"{g:6.2f}" if g is not None else f"{'–':>6}" for g in per_run) for per_run in geo))
+        if len(runs) >= 2 and name in runs[1]:
+            compared = compare_cpn(first, runs[1][name], sizes)
+            if any(c is not None for c in compared):
+                kinds = {c[3] for c in compared if c is not None}
+                how = "paired" if kinds == {True} else "unpaired" if kinds == {False} else "paired where RND agrees"
+                print(f"CPN of the first run ÷ CPN of the second, 90 % interval over trials ({how}): " + ", ".join(
+                    f"{c[0]:.2f} ({c[1]:.2f}–{c[2]:.2f})" if c else "–" for c in compared))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,15 @@ for b in r["benchmarks"]:
     for m in methods:
         assert len(b["improvement"][m]) == 5 and all(math.isfinite(v) and v > 0 for v in b["improvement"][m]), (b["name"], m)
         assert all(len(row) == len(b["programs"]) and all(math.isfinite(v) for v in row) for row in b["mean_test"][m])
+# Every trial's test loss, by method, program and size (Rust writes 0.0 as "0"): the means are theirs.
+for b in r["benchmarks"]:
+    for m in methods:
+        for p, program in enumerate(b["programs"]):
+            for s, size in enumerate(b["sizes"]):
+                trials = b["trial_test"][m][program][repr(size).removesuffix(".0")]
+                assert len(trials) == 2 and all(math.isfinite(v) for v in trials), (b["name"], m, program, size)
+                mean = b["mean_test"][m][s][p]
+                assert abs(sum(trials) / 2 - mean) <= 1e-12 * abs(mean), (b["name"], m, program, size, trials, mean)
 parrot = r["benchmarks"][1]
 assert parrot["programs"] == ["fft", "inversek2j", "kmeans", "jpeg"], parrot["programs"]
 # The paper's set: its split fft_sin, and kmeans joined from ParrotBench with the same numbers.
@@ -147,8 +156,15 @@ for m in methods:
 md = open(f"{d}/report.md").read()
 for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN",
                 "CPN finetunes two starts per trial",
-                "Training pairs per program (100 %): fft 1024"]:
+                "Training pairs per program (100 %): fft 1024",
+                "interval of a paired bootstrap over the trials"]:
     assert heading in md, heading
+# Each improvement of ours with its interval, low <= figure <= high.
+import re
+cells = [c for row in re.findall(r"^\| (?:0|0\.1|1|10|100) % \|.*$", md, re.M)
+         for c in re.findall(r"([0-9.]+)× \(([0-9.]+)–([0-9.]+)\)", row)]
+assert len(cells) >= 3 * 5 * 3, f"CPN, FOMAML and PTS with intervals at five sizes in three benchmarks: {len(cells)}"
+assert all(float(lo) <= float(fig) <= float(hi) for fig, lo, hi in cells), cells
 for f in ["loss-vs-size.png", "colour.png"]:
     assert open(f"{d}/{f}", "rb").read()[1:4] == b"PNG", f
 print("eval --quick ok:", ", ".join(f'{b["name"]} CPN {b["improvement"]["CPN"][0]:.2f}x at 0 %' for b in r["benchmarks"]))
@@ -173,6 +189,7 @@ for name in ["ExeStack", "ParrotBench", "ParrotBenchCPN"]:
         p = next(b for b in part["benchmarks"] if b["name"] == name)
         # The same CompNet, data and seeds: the partial run's CPN and RND rows are the full run's.
         assert p["mean_test"]["CPN"] == f["mean_test"]["CPN"] and p["mean_test"]["RND"] == f["mean_test"]["RND"], name
+        assert j["trial_test"]["CPN"] == p["trial_test"]["CPN"], name
 assert sorted(joined["colour"]["by_method"]) == ["CPN", "FOMAML", "PTS", "RND"]
 assert "CPN's rows come from a later command" in open(f"{d}/eval-joined/report.md").read()
 print("eval --methods CPN,RND ok: joined by RND, rows equal the full run's")
@@ -195,6 +212,17 @@ assert joined["config"]["cpn_spread"] == 0.1, "the join keeps how the reported C
 for n in ["eval-spread", "eval-spread-joined"]:
     assert "CPN finetunes three starts per trial" in open(f"{d}/{n}/report.md").read(), n
 print("eval --spread ok:", ", ".join(f'{b["name"]} CPN {b["improvement"]["CPN"][1]:.2f}x at 0.1 %' for b in three["benchmarks"]))
+PY
+# The two runs finetuned on the same subsets (equal RND trials): their CPN compared trial by trial.
+python3 ci/eval-ratios.py "$out/eval-cpn/results.json" "$out/eval-spread/results.json" > "$out/ratios.txt"
+python3 - "$out/ratios.txt" <<'PY'
+import re, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("CPN of the first run")]
+assert len(lines) == 2 and all("(paired)" in l for l in lines), lines
+for l in lines:
+    cells = re.findall(r"([0-9.]+) \(([0-9.]+)–([0-9.]+)\)", l)
+    assert len(cells) == 5 and all(float(lo) <= float(hi) for _, lo, hi in cells), l
+print("eval-ratios ok:", lines[0].strip())
 PY
 
 step "done"

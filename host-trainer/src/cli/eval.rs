@@ -523,8 +523,15 @@ fn summarize(
     let largest = sizes.iter().copied().fold(0.0, f64::max);
     let targets: Vec<f64> =
         get(Method::Rnd, largest).curves.iter().map(|c| c.last().map_or(f64::NAN, |l| l.1)).collect();
+    let mut trial_test = report::TrialTests::new();
     for m in Run::methods(runs) {
         mean_test.insert(m.name().to_owned(), sizes.iter().map(|&s| get(m, s).mean_test()).collect());
+        let by_program = trial_test.entry(m.name().to_owned()).or_default();
+        for &s in sizes {
+            for (name, trials) in programs.iter().map(|p| &p.name).zip(&get(m, s).test) {
+                by_program.entry(name.clone()).or_default().insert(report::size_key(s), trials.clone());
+            }
+        }
         epochs.insert(
             m.name().to_owned(),
             get(m, largest).curves.iter().zip(&targets).map(|(c, &t)| epochs_to(c, t)).collect(),
@@ -538,6 +545,7 @@ fn summarize(
         improvement: report::improvements(&mean_test).expect("RND is one of the methods"),
         mean_test,
         epochs_to_target: epochs,
+        trial_test,
     }
 }
 

@@ -9,6 +9,7 @@ use plotters::prelude::*;
 
 use crate::artifacts::{draw_legend, register_font, write_png_plot};
 
+use super::interval::{COVERAGE, RESAMPLES, improvement_interval};
 use super::protocol::{Method, improvement};
 
 /// The benchmark of the six ParrotBench programs.
@@ -59,6 +60,21 @@ pub struct BenchmarkResult {
     /// `method → [program]` epochs to reach RND's final test loss at the largest size (None:
     /// not reached within the epochs run).
     pub epochs_to_target: BTreeMap<String, Vec<Option<usize>>>,
+    /// `method → program → size (`size_key`) → [trial]` test losses, trial `t` of every method on
+    /// the same pairs: what the improvements' intervals are drawn from. Keyed by name, so that
+    /// joining runs is a union. Absent in results written before 2026-12-05 (eighteenth): their
+    /// reports show no intervals.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trial_test: TrialTests,
+}
+
+/// `method → program → size key → [trial]` test losses.
+pub type TrialTests = BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<f64>>>>;
+
+/// A data size as a key of [`BenchmarkResult::trial_test`] (the shortest decimal that reads back
+/// as the same `f64`).
+pub fn size_key(size: f64) -> String {
+    format!("{size}")
 }
 
 impl BenchmarkResult {
@@ -85,6 +101,35 @@ impl BenchmarkResult {
                 .iter()
                 .map(|(m, e)| (m.clone(), keep.iter().map(|&p| e[p]).collect()))
                 .collect(),
+            trial_test: self
+                .trial_test
+                .iter()
+                .map(|(m, by_program)| {
+                    let kept = by_program.iter().filter(|(p, _)| names.contains(&p.as_str()));
+                    (m.clone(), kept.map(|(p, t)| (p.clone(), t.clone())).collect())
+                })
+                .collect(),
+        }
+    }
+
+    /// The improvement's interval of `method` at size `k` ([`improvement_interval`]), when every
+    /// program has its trials and RND's.
+    pub fn improvement_interval(&self, method: &str, k: usize) -> Option<(f64, f64)> {
+        let key = size_key(*self.sizes.get(k)?);
+        let trials = |m: &str| -> Option<Vec<Vec<f64>>> {
+            let by_program = self.trial_test.get(m)?;
+            self.programs.iter().map(|p| by_program.get(p)?.get(&key).cloned()).collect()
+        };
+        improvement_interval(&trials(Method::Rnd.name())?, &trials(method)?)
+    }
+
+    /// Adds `other`'s trial losses (other programs, or other sizes of these programs).
+    fn add_trials(&mut self, other: TrialTests) {
+        for (method, by_program) in other {
+            let mine = self.trial_test.entry(method).or_default();
+            for (program, by_size) in by_program {
+                mine.entry(program).or_default().extend(by_size);
+            }
         }
     }
 
@@ -114,6 +159,7 @@ impl BenchmarkResult {
         for (method, epochs) in other.epochs_to_target {
             self.epochs_to_target.entry(method).or_default().extend(epochs);
         }
+        self.add_trials(other.trial_test);
         self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
         Ok(())
     }
@@ -153,6 +199,7 @@ impl BenchmarkResult {
                 other.epochs_to_target.into_iter().map(|(m, e)| (m, order.iter().map(|&j| e[j]).collect())).collect();
         }
         self.sizes = sizes.iter().map(|s| s.0).collect();
+        self.add_trials(other.trial_test);
         self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
         Ok(())
     }
@@ -192,8 +239,17 @@ impl BenchmarkResult {
                 self.mean_test.insert(method.clone(), reordered(rows));
                 let epochs = &other.epochs_to_target[method];
                 self.epochs_to_target.insert(method.clone(), order.iter().map(|&j| epochs[j]).collect());
+                // A run without trial losses takes those of the method it replaces away too.
+                match other.trial_test.get(method) {
+                    Some(t) => self.trial_test.insert(method.clone(), t.clone()),
+                    None => self.trial_test.remove(method),
+                };
                 taken.push(method.clone());
             }
+        }
+        // RND's rows are the same run's (checked above): its trials come from whichever has them.
+        if let (false, Some(t)) = (self.trial_test.contains_key(rnd), other.trial_test.get(rnd)) {
+            self.trial_test.insert(rnd.to_owned(), t.clone());
         }
         self.improvement = improvements(&self.mean_test).context("the runs have no RND column")?;
         Ok(taken)
@@ -629,18 +685,35 @@ pub fn markdown(r: &EvalReport) -> String {
                 s += &format!("Training pairs per program (100 %): {}.\n\n", listed.join(", "));
             }
         }
+        if (0..b.sizes.len()).any(|k| b.improvement_interval(Method::Cpn.name(), k).is_some()) {
+            s += &format!(
+                "In brackets: the {:.0} % interval of a paired bootstrap over the trials ({} resamples; programs \
+                 fixed, each program's trials drawn again with replacement, one draw for the method and RND, \
+                 which finetuned on the same pairs): how far the figure moves with the trials' data subsets and \
+                 draws.\n\n",
+                COVERAGE * 100.0,
+                RESAMPLES
+            );
+        }
         s += "| data | CPN | FOMAML | PTS | paper CPN | paper MAML | paper PTS |\n|---|---|---|---|---|---|---|\n";
         for (k, &size) in b.sizes.iter().enumerate() {
             // A method not run (`--methods`) shows as –.
-            let ours = |m: Method| b.improvement.get(m.name()).map(|v| v[k]);
             let p = paper.and_then(|t| paper_row(t, size));
             let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}×"));
+            // Ours with the trials' interval where the results hold the trials.
+            let ours = |m: Method| {
+                let cell = pf(b.improvement.get(m.name()).map(|v| v[k]));
+                match b.improvement.get(m.name()).and_then(|_| b.improvement_interval(m.name(), k)) {
+                    Some((lo, hi)) => format!("{cell} ({lo:.2}–{hi:.2})"),
+                    None => cell,
+                }
+            };
             s += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
                 size_label(size),
-                pf(ours(Method::Cpn)),
-                pf(ours(Method::Fomaml)),
-                pf(ours(Method::Pts)),
+                ours(Method::Cpn),
+                ours(Method::Fomaml),
+                ours(Method::Pts),
                 pf(p.map(|p| p.0)),
                 pf(p.map(|p| p.1)),
                 pf(p.map(|p| p.2))
@@ -919,6 +992,7 @@ mod tests {
                 mean_test: BTreeMap::from([("CPN".to_owned(), vec![per_size(0.5); 2])]),
                 improvement: BTreeMap::from([("CPN".to_owned(), per_size(2.0))]),
                 epochs_to_target: BTreeMap::new(),
+                trial_test: TrialTests::new(),
             }],
             colour: colour.then(|| ColourResult { images: Vec::new(), by_method: BTreeMap::new() }),
             seconds: if colour { 300.0 } else { 200.0 },
@@ -993,6 +1067,87 @@ mod tests {
         assert!(m.colour.is_some());
         // A program in both runs is refused.
         assert!(merge(vec![sobel.clone(), sobel]).is_err());
+    }
+
+    /// Each run's trial losses travel with its rows through every kind of join, and the report
+    /// shows an interval around each improvement that has them, none where a part lacks them.
+    #[test]
+    fn trial_losses_join_and_give_intervals() {
+        // `trials[method][program][size]`: nine trial losses, spread around a mean.
+        let run = |programs: &[&str], sizes: &[f64], methods: &[(&str, f64)]| {
+            let mut r = report("ParrotBench", "compnet eval --parrot x", programs, false);
+            let b = &mut r.benchmarks[0];
+            b.sizes = sizes.to_vec();
+            // A program's trials depend on its name and the size, not on its place in a run; RND's
+            // run through the same values in another order than the others'.
+            let trials = |level: f64, name: &str, size: f64| -> Vec<f64> {
+                let (p, step) = (name.len() as f64, if level == 1.0 { 4 } else { 2 });
+                (0..9)
+                    .map(|t| level * (1.0 + 0.1 * p + size) * (1.0 + 0.3 * ((t * step % 9) as f64 - 4.0) / 4.0))
+                    .collect()
+            };
+            b.mean_test.clear();
+            for &(m, level) in methods {
+                let rows = sizes
+                    .iter()
+                    .map(|&size| programs.iter().map(|p| trials(level, p, size).iter().sum::<f64>() / 9.0).collect())
+                    .collect();
+                b.mean_test.insert(m.to_owned(), rows);
+                b.epochs_to_target.insert(m.to_owned(), vec![Some(10); programs.len()]);
+                let by_program = b.trial_test.entry(m.to_owned()).or_default();
+                for name in programs {
+                    for &size in sizes {
+                        by_program
+                            .entry(name.to_string())
+                            .or_default()
+                            .insert(size_key(size), trials(level, name, size));
+                    }
+                }
+            }
+            b.improvement = improvements(&b.mean_test).unwrap();
+            r
+        };
+        let all = [("CPN", 0.5), ("PTS", 0.8), ("RND", 1.0)];
+        let small = run(&["sobel", "fft"], &[0.0, 0.1], &all);
+        let full = run(&["fft", "sobel"], &[1.0], &all);
+        let kmeans = run(&["kmeans"], &[0.0, 0.1, 1.0], &all);
+        // A later run of CPN and RND alone, whose RND rows equal the others'.
+        let cpn_again = run(&["sobel", "fft"], &[0.0, 0.1, 1.0], &[("CPN", 0.25), ("RND", 1.0)]);
+        let cpn_kmeans = run(&["kmeans"], &[0.0, 0.1, 1.0], &[("CPN", 0.25), ("RND", 1.0)]);
+        let m = merge(vec![small.clone(), full.clone(), kmeans.clone(), cpn_again.clone(), cpn_kmeans]).unwrap();
+        let b = &m.benchmarks[0];
+        assert_eq!(b.programs, ["sobel", "fft", "kmeans"]);
+        for method in ["CPN", "PTS", "RND"] {
+            for p in &b.programs {
+                assert_eq!(b.trial_test[method][p].len(), 3, "{method} {p}: every size's trials");
+            }
+        }
+        // CPN's trials are the later run's for sobel and fft.
+        assert_eq!(b.trial_test["CPN"]["sobel"]["0.1"], cpn_again.benchmarks[0].trial_test["CPN"]["sobel"]["0.1"]);
+        for k in 0..3 {
+            let (lo, hi) = b.improvement_interval("CPN", k).expect("every program has trials");
+            let mid = b.improvement["CPN"][k];
+            assert!(lo <= mid && mid <= hi && lo < hi, "size {k}: {mid} in ({lo}, {hi})");
+        }
+        let text = markdown(&m);
+        assert!(text.contains("paired bootstrap"), "the intervals are explained");
+        let row = text.lines().find(|l| l.starts_with("| 10 % |")).expect("a 10 % row");
+        assert!(row.matches('–').count() >= 2 && row.contains('('), "intervals for CPN and PTS: {row}");
+
+        // A part without trial losses (a results file from before them): no interval where it
+        // counts, and the rest keep theirs.
+        let mut old = full.clone();
+        old.benchmarks[0].trial_test.clear();
+        let m = merge(vec![small, old, kmeans]).unwrap();
+        let b = &m.benchmarks[0];
+        assert!(b.improvement_interval("CPN", 0).is_some() && b.improvement_interval("CPN", 2).is_none());
+        let text = markdown(&m);
+        let row = text.lines().find(|l| l.starts_with("| 100 % |")).expect("a 100 % row");
+        assert!(!row.contains('('), "no interval at 100 %: {row}");
+        // And it reads back from JSON without the field.
+        let json = serde_json::to_string(&full.benchmarks[0]).unwrap().replace("\"trial_test\"", "\"ignored\"");
+        let read: BenchmarkResult = serde_json::from_str(&json).unwrap();
+        assert!(read.trial_test.is_empty());
     }
 
     #[test]
