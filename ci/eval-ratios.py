@@ -32,13 +32,15 @@ def benchmarks(path):
         return {b["name"]: b for b in json.load(f)["benchmarks"]}
 
 
-def ratios(bench, program):
-    """RND ÷ CPN per data size, or None when the run lacks the program."""
+def ratios(bench, program, sizes):
+    """RND ÷ CPN at each of `sizes` (None where the run lacks the size), or None when the run lacks
+    the program."""
     if program not in bench["programs"]:
         return None
     j = bench["programs"].index(program)
     mean = bench["mean_test"]
-    return [rnd[j] / cpn[j] for rnd, cpn in zip(mean["RND"], mean["CPN"])]
+    by_size = {s: rnd[j] / cpn[j] for s, rnd, cpn in zip(bench["sizes"], mean["RND"], mean["CPN"])}
+    return [by_size.get(s) for s in sizes]
 
 
 def size_key(size):
@@ -84,7 +86,7 @@ def compare_cpn(a, b, sizes):
 def cells(values, sizes):
     if values is None:
         return " ".join(f"{'–':>6}" for _ in sizes)
-    return " ".join(f"{v:6.2f}" for v in values)
+    return " ".join(f"{v:6.2f}" if v is not None else f"{'–':>6}" for v in values)
 
 
 def main(paths):
@@ -100,10 +102,11 @@ def main(paths):
         for program in first["programs"]:
             row = []
             for r, run in enumerate(runs):
-                values = ratios(run[name], program) if name in run else None
+                values = ratios(run[name], program, sizes) if name in run else None
                 if values is not None:
                     for k, v in enumerate(values):
-                        logs[r][k].append(math.log(v))
+                        if v is not None:
+                            logs[r][k].append(math.log(v))
                 row.append(cells(values, sizes))
             print(f"{program:18s} " + " | ".join(row))
         geo = [[math.exp(sum(l) / len(l)) if l else None for l in per_run] for per_run in logs]

@@ -689,8 +689,9 @@ pub fn markdown(r: &EvalReport) -> String {
             s += &format!(
                 "In brackets: the {:.0} % interval of a paired bootstrap over the trials ({} resamples; programs \
                  fixed, each program's trials drawn again with replacement, one draw for the method and RND, \
-                 which finetuned on the same pairs): how far the figure moves with the trials' data subsets and \
-                 draws.\n\n",
+                 which finetuned on the same pairs): how far the figure moves with these trials' data subsets and \
+                 draws. Nine trials show little of a heavy tail, so it is a lower bound: other seeds' trials \
+                 have landed outside it (docs/compnet.md, \"How far a figure moves\").\n\n",
                 COVERAGE * 100.0,
                 RESAMPLES
             );
