@@ -11,7 +11,13 @@ smaller, and from compiled surrogates (`compnet compile … --out DIR`, the `.on
 Reads data/parrot/PROGRAM.parquet (`compnet dataset parrot`). Prints each start's test MSE before
 and after finetuning (mean of 3 draws for the random starts). docs/compnet.md, "What the 10 and
 100 % rows measure", has what it found.
+
+With TF32=1 every matrix product reads its operands rounded to TF32 (10 mantissa bits, round to
+nearest even), as a GPU's tensor cores do, and accumulates in float64: what the GPU build's
+matmuls do to the same finetuning (docs/compnet.md, "The CUDA build"). RANDOM_ONLY=1 skips the
+scaled random starts.
 """
+import os
 import sys
 
 import numpy as np
@@ -36,11 +42,21 @@ n_in, n_out = x_tr.shape[1], y_tr.shape[1]
 sigmoid = lambda z: 1 / (1 + np.exp(-z))
 
 
+def tf32(a):
+    """`a` rounded to TF32: float32 with the low 13 of its 23 mantissa bits rounded off (to nearest even)."""
+    bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0xFFF + ((bits >> 13) & 1)) & ~np.uint64(0x1FFF)
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+mm = (lambda a, b: tf32(a) @ tf32(b)) if os.environ.get("TF32") == "1" else (lambda a, b: a @ b)
+
+
 def forward(p, x):
     acts = [x]
     for k in range(2):
-        acts.append(sigmoid(acts[-1] @ p[2 * k].T + p[2 * k + 1]))
-    return acts[-1] @ p[4].T + p[5], acts
+        acts.append(sigmoid(mm(acts[-1], p[2 * k].T) + p[2 * k + 1]))
+    return mm(acts[-1], p[4].T) + p[5], acts
 
 
 def mse(p, x, y):
@@ -56,9 +72,9 @@ def finetune(p, lr=0.01):
         g = 2 * (out - y_tr) / out.size
         grads = [None] * 6
         for k in (2, 1, 0):
-            grads[2 * k], grads[2 * k + 1] = g.T @ acts[k], g.sum(0)
+            grads[2 * k], grads[2 * k + 1] = mm(g.T, acts[k]), g.sum(0)
             if k:
-                g = (g @ p[2 * k]) * acts[k] * (1 - acts[k])
+                g = mm(g, p[2 * k]) * acts[k] * (1 - acts[k])
         for i, gr in enumerate(grads):
             m[i] = 0.9 * m[i] + 0.1 * gr
             v[i] = 0.999 * v[i] + 0.001 * gr**2
@@ -88,8 +104,8 @@ def compiled_start(path):
             q["layer2.weight"] * out_s[:, None], q["layer2.bias"] * out_s + out_o]
 
 
-starts = {f"Xavier x{sc}, hidden bias {b}": [random_start(100 + t, sc, b) for t in range(3)]
-          for sc, b in [(1.0, 0.0), (0.1, -2.7), (0.1, 0.0)]}
+scales = [(1.0, 0.0)] if os.environ.get("RANDOM_ONLY") == "1" else [(1.0, 0.0), (0.1, -2.7), (0.1, 0.0)]
+starts = {f"Xavier x{sc}, hidden bias {b}": [random_start(100 + t, sc, b) for t in range(3)] for sc, b in scales}
 starts.update({f"compiled {path}": [compiled_start(path)] for path in compiled})
 for name, group in starts.items():
     runs = [finetune(p) for p in group]
