@@ -64,8 +64,9 @@ def compare_cpn(a, b, sizes):
         if not programs or any(t is None for t in ta + tb):
             out.append(None)
             continue
-        paired = all(trials(a, "RND", p, size) == trials(b, "RND", p, size) is not None for p in programs) \
-            and all(len(x) == len(y) for x, y in zip(ta, tb))
+        rnd_a = [trials(a, "RND", p, size) for p in programs]
+        rnd_b = [trials(b, "RND", p, size) for p in programs]
+        paired = None not in rnd_a and rnd_a == rnd_b and all(len(x) == len(y) for x, y in zip(ta, tb))
 
         def figure(draw_a, draw_b):
             logs = [math.log(sum(x[i] for i in ia) / len(ia)) - math.log(sum(y[i] for i in ib) / len(ib))
