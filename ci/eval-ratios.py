@@ -57,8 +57,8 @@ def compare_cpn(a, b, sizes):
     """Per size: (A's CPN ÷ B's CPN geometric mean, interval low, high, paired) or None."""
     out = []
     rng = random.Random(0x1B00757A)
+    programs = [p for p in a["programs"] if p in b["programs"]]
     for size in sizes:
-        programs = [p for p in a["programs"] if p in b["programs"]]
         ta = [trials(a, "CPN", p, size) for p in programs]
         tb = [trials(b, "CPN", p, size) for p in programs]
         if not programs or any(t is None for t in ta + tb):

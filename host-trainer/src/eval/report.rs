@@ -685,7 +685,13 @@ pub fn markdown(r: &EvalReport) -> String {
                 s += &format!("Training pairs per program (100 %): {}.\n\n", listed.join(", "));
             }
         }
-        if (0..b.sizes.len()).any(|k| b.improvement_interval(Method::Cpn.name(), k).is_some()) {
+        // Our methods' intervals, `[method][size]`, each drawn once for the note and the cells.
+        let ours_in_table = [Method::Cpn, Method::Fomaml, Method::Pts];
+        let intervals: Vec<Vec<Option<(f64, f64)>>> = ours_in_table
+            .iter()
+            .map(|m| (0..b.sizes.len()).map(|k| b.improvement_interval(m.name(), k)).collect())
+            .collect();
+        if intervals[0].iter().any(Option::is_some) {
             s += &format!(
                 "In brackets: the {:.0} % interval of a paired bootstrap over the trials ({} resamples; programs \
                  fixed, each program's trials drawn again with replacement, one draw for the method and RND, \
@@ -702,9 +708,9 @@ pub fn markdown(r: &EvalReport) -> String {
             let p = paper.and_then(|t| paper_row(t, size));
             let pf = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.2}×"));
             // Ours with the trials' interval where the results hold the trials.
-            let ours = |m: Method| {
-                let cell = pf(b.improvement.get(m.name()).map(|v| v[k]));
-                match b.improvement.get(m.name()).and_then(|_| b.improvement_interval(m.name(), k)) {
+            let ours = |i: usize| {
+                let cell = pf(b.improvement.get(ours_in_table[i].name()).map(|v| v[k]));
+                match intervals[i][k] {
                     Some((lo, hi)) => format!("{cell} ({lo:.2}–{hi:.2})"),
                     None => cell,
                 }
@@ -712,9 +718,9 @@ pub fn markdown(r: &EvalReport) -> String {
             s += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
                 size_label(size),
-                ours(Method::Cpn),
-                ours(Method::Fomaml),
-                ours(Method::Pts),
+                ours(0),
+                ours(1),
+                ours(2),
                 pf(p.map(|p| p.0)),
                 pf(p.map(|p| p.1)),
                 pf(p.map(|p| p.2))
