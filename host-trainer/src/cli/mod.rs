@@ -55,6 +55,8 @@ enum Command {
     Validate(train::ValidateArgs),
     /// Training throughput of a CompNet step (programs × pairs per second).
     BenchTrain(train::BenchTrainArgs),
+    /// How exactly a device multiplies: the trainer's matrix products against f64 (f32 or TF32?).
+    DeviceCheck(train::DeviceCheckArgs),
     /// The paper's evaluation: CPN, RND, PTS and FOMAML finetuned at growing data sizes → report.
     Eval(eval::EvalArgs),
 }
@@ -147,6 +149,7 @@ struct FitArgs {
 /// Runs the command line; errors are printed with their causes and give exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::device::stop_on_runtime_panic();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -175,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ZeroData(a) => zero_data::zero_data_command(a),
         Command::Validate(a) => train::validate_command(a),
         Command::BenchTrain(a) => train::bench_train_command(a),
+        Command::DeviceCheck(a) => train::device_check_command(a),
         Command::Eval(a) => eval::eval_command(a),
     }
 }

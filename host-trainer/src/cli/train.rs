@@ -489,3 +489,41 @@ pub(super) fn bench_train_command(a: BenchTrainArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Args)]
+pub(super) struct DeviceCheckArgs {
+    /// cpu, or cuda[:N] in a CUDA build.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+/// The products the trainer and `compnet eval` run, as `[batch, m, k, n]`, and what each is.
+const CHECKED_PRODUCTS: [([usize; 4], &str); 5] = [
+    ([9, 8, 18, 32], "finetuning a tiny set (9 trials, 8 pairs), first layer"),
+    ([64, 2048, 18, 32], "finetuning, first layer"),
+    ([64, 2048, 32, 32], "finetuning, hidden layer"),
+    ([64, 18, 2048, 32], "finetuning, a weight's gradient (summed over pairs)"),
+    ([4, 512, 128, 512], "the encoder (tokens × width)"),
+];
+
+/// Each of [`CHECKED_PRODUCTS`] on the device against f64 on the host: whether the device
+/// multiplies in f32 or reads f32 operands at a lower precision (TF32 tensor cores).
+pub(super) fn device_check_command(a: DeviceCheckArgs) -> anyhow::Result<()> {
+    let device = crate::device::parse(&a.device)?;
+    println!("| product [batch, m, k, n] | what | max error ÷ Σ|ab| | mean | bits kept | arithmetic |");
+    println!("|---|---|---|---|---|---|");
+    let mut reduced = 0;
+    for (k, (shape, what)) in CHECKED_PRODUCTS.iter().enumerate() {
+        let p = crate::device::matmul_precision(&device, *shape, k as u64)?;
+        reduced += usize::from(p.reduced());
+        let verdict = if p.reduced() { "below f32 (TF32-like)" } else { "f32" };
+        println!(
+            "| {shape:?} | {what} | {:.2e} | {:.2e} | {:.1} | {verdict} |",
+            p.max_relative,
+            p.mean_relative,
+            p.bits()
+        );
+    }
+    println!("device {}: {reduced} of {} products below f32's accuracy", a.device, CHECKED_PRODUCTS.len());
+    Ok(())
+}
