@@ -137,7 +137,16 @@ impl BenchmarkResult {
     /// sobel run alone because its 262,144 pairs fill a GPU command): per-program numbers are
     /// joined and the improvements computed again over all programs.
     pub fn join(&mut self, other: BenchmarkResult) -> anyhow::Result<()> {
-        anyhow::ensure!(self.sizes == other.sizes, "{}: the runs have different data sizes", self.name);
+        anyhow::ensure!(
+            self.sizes == other.sizes,
+            "{}: the runs have different data sizes ({} with {} against {} with {}); every program \
+             needs every size, so a program run in parts by size must have all its parts",
+            self.name,
+            self.programs.join(", "),
+            sizes_text(&self.sizes),
+            other.programs.join(", "),
+            sizes_text(&other.sizes)
+        );
         if let Some(p) = other.programs.iter().find(|p| self.programs.contains(p)) {
             anyhow::bail!("{}: program {p} is in two of the results files", self.name);
         }
@@ -515,6 +524,11 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
 /// A mean test loss in the report's tables; "–" for a method this run did not finetune.
 fn loss_cell(v: Option<f64>) -> String {
     v.map_or("–".to_owned(), |v| format!("{v:.3e}"))
+}
+
+/// Data sizes as the report writes them, e.g. "0 %, 0.1 %, 1 %".
+fn sizes_text(sizes: &[f64]) -> String {
+    sizes.iter().map(|&s| size_label(s)).collect::<Vec<_>>().join(", ")
 }
 
 fn size_label(s: f64) -> String {
@@ -1196,6 +1210,11 @@ mod tests {
         assert!(merge(vec![small.clone(), small.clone()]).is_err());
         let sobel_only = run(&["sobel"], &[1.0], vec![vec![0.01]], vec![vec![0.04]], 100);
         assert!(merge(vec![small.clone(), sobel_only]).is_err());
+        // A program whose other part is missing: the error names both runs' programs and sizes.
+        let e = merge(vec![small.clone(), run(&["fft"], &[0.0, 0.1, 1.0], vec![vec![1.0]; 3], vec![vec![1.0]; 3], 7)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sobel, jmeint with 0 %, 10 %") && e.contains("fft with 0 %, 10 %, 100 %"), "{e}");
         // The colour application must have run at every size.
         let mut with_colour = small;
         with_colour.colour = Some(ColourResult { images: Vec::new(), by_method: BTreeMap::new() });
