@@ -7,9 +7,9 @@ set -euo pipefail
 : "${OUT:?set OUT to the folder whose contents come back}"
 cache="$HOME/.cache/cubecl"
 
-# The cache belongs to the binary that compiled it. With a cache from another build, kernels miss
-# their keys and cubecl-cuda 0.11.3 finds them by their source instead, then moves the entry to the
-# new key; when a process running side by side had written that key first, the move is refused and
+# The cache belongs to the binary that compiled it: cubecl's kernel keys hold the binary's build
+# id (cubecl-server's `build_id_hash`). With a cache from another build, every kernel misses its key
+# and cubecl-cuda 0.11.3 finds it by its source instead, then moves the entry to the new key; when a process running side by side had written that key first, the move is refused and
 # cubecl's device thread panics ("Should be cached now", context.rs:347). That happened on
 # 2026-12-05 to one of six `ci/gpu-eval.sh` parts, which then reported garbage. So the cache
 # carries the binary's hash (build.txt) and is restored only for the same binary; compnet itself
