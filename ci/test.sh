@@ -157,8 +157,11 @@ md = open(f"{d}/report.md").read()
 for heading in ["## ExeStack", "## ParrotBench", "## Colour quantization", "| data | CPN | FOMAML | PTS | paper CPN",
                 "CPN finetunes two starts per trial",
                 "Training pairs per program (100 %): fft 1024",
-                "interval of a paired bootstrap over the trials"]:
+                "interval of a paired bootstrap over the trials",
+                # Measured at the start of the run: this machine's CPU multiplies in f32.
+                "Matrix products on this run's device (cpu): f32,"]:
     assert heading in md, heading
+assert r["config"]["device_arithmetic"]["below_f32"] is False, r["config"]["device_arithmetic"]
 # Each improvement of ours with its interval, low <= figure <= high.
 import re
 cells = [c for row in re.findall(r"^\| (?:0|0\.1|1|10|100) % \|.*$", md, re.M)

@@ -29,6 +29,10 @@ use crate::eval::finetune::FinetuneConfig;
 use crate::eval::protocol::{BenchProgram, Inits, Method, Run, Start, epochs_to, run, trial_pairs};
 use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
+/// The product `compnet eval` measures on its device before finetuning, `[batch, m, k, n]`: a
+/// finetuning batch's first layer (`compnet device-check` measures more).
+const ARITHMETIC_PROBE: [usize; 4] = [16, 256, 18, 32];
+
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
     /// Only redraw `report.md` and the plots into --out from an earlier run's `results.json`;
@@ -205,6 +209,8 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let device = crate::device::parse(&a.device)?;
+    // How this device multiplies (a GPU may read f32 as TF32): said in the report.
+    let arithmetic = crate::device::matmul_precision(&device, ARITHMETIC_PROBE, 0)?;
     let nets = load_compnets(&a.checkpoints, &device)?;
     // members[k]: the programs (places in the whole) CompNet k compiles.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); nets.len()];
@@ -477,6 +483,12 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             "test_pairs": a.test_pairs,
             "seed": a.seed,
             "device": a.device,
+            "device_arithmetic": {
+                "product": ARITHMETIC_PROBE,
+                "mean_relative": arithmetic.mean_relative,
+                "bits": arithmetic.bits(),
+                "below_f32": arithmetic.reduced(),
+            },
         }),
         benchmarks,
         colour: colour_result,

@@ -566,6 +566,20 @@ fn shown_command(command: &str) -> String {
     }
 }
 
+/// What the run's device did to its matrix products (results written since 2026-12-05,
+/// nineteenth; earlier ones say nothing).
+fn arithmetic_line(config: &serde_json::Value) -> Option<String> {
+    let a = config.get("device_arithmetic")?;
+    let bits = a.get("bits")?.as_f64()?;
+    let below = a.get("below_f32")?.as_bool()?;
+    let device = config.get("device").and_then(|d| d.as_str()).unwrap_or("?");
+    let kind = if below { "below f32: TF32-like, as GPUs' tensor cores read f32" } else { "f32" };
+    Some(format!(
+        "Matrix products on this run's device ({device}): {kind}, about {bits:.0} bits kept in the worst \
+         element of a finetuning product against f64 (`compnet device-check` measures more).\n\n"
+    ))
+}
+
 pub fn markdown(r: &EvalReport) -> String {
     let mut s = String::from("# compnet eval: CompNet against RND, PTS and FOMAML\n\n");
     let command = shown_command(&r.command);
@@ -576,6 +590,9 @@ pub fn markdown(r: &EvalReport) -> String {
     s += "Improvement = geometric mean over programs of (RND mean test loss ÷ method mean test loss); \
           test loss at the epoch of lowest validation loss (at 0 %: the initialisation itself). \
           The paper's MAML column is full MAML; ours is first-order MAML (FOMAML).\n\n";
+    if let Some(line) = arithmetic_line(&r.config) {
+        s += &line;
+    }
     if let Some(t) = r.config.get("cpn_recycle").and_then(|t| t.as_f64()).filter(|&t| t > 0.0) {
         // Rounded: a threshold once stored as f32 reads back as 0.10000000149….
         let t = (t * 1e6).round() / 1e6;
@@ -1234,6 +1251,23 @@ mod tests {
             r.benchmarks[0].mean_test["RND"].iter().flatten().map(|v| v.to_bits()).collect()
         };
         assert_eq!(bits(&back), bits(&r));
+    }
+
+    /// A report says how its device multiplied; one written before that says nothing.
+    #[test]
+    fn the_device_arithmetic_is_named_in_the_report() {
+        let mut r = report("ParrotBench", "compnet eval", &["fft"], false);
+        assert!(!markdown(&r).contains("Matrix products"));
+        r.config["device"] = json!("cuda");
+        r.config["device_arithmetic"] =
+            json!({"product": [16, 256, 18, 32], "mean_relative": 6.6e-5, "bits": 11.3, "below_f32": true});
+        let text = markdown(&r);
+        assert!(text.contains("Matrix products on this run's device (cuda): below f32: TF32-like"), "{text}");
+        assert!(text.contains("about 11 bits"), "{text}");
+        r.config["device"] = json!("cpu");
+        r.config["device_arithmetic"] =
+            json!({"product": [16, 256, 18, 32], "mean_relative": 1.7e-8, "bits": 22.0, "below_f32": false});
+        assert!(markdown(&r).contains("device (cpu): f32, about 22 bits"));
     }
 
     /// A run whose RND is the scaled control says so above its tables; the paper's RND (and a
