@@ -26,7 +26,7 @@ use crate::eval::baselines::{
 };
 use crate::eval::colour;
 use crate::eval::finetune::FinetuneConfig;
-use crate::eval::protocol::{BenchProgram, Inits, Method, Run, Start, epochs_to, run, trial_pairs};
+use crate::eval::protocol::{BenchProgram, CpnReading, Inits, Method, Run, Start, epochs_to, run, trial_pairs};
 use crate::eval::report::{self, BenchmarkResult, ColourResult, EvalReport};
 
 /// The product `compnet eval` measures on its device before finetuning, `[batch, m, k, n]`: a
@@ -101,6 +101,12 @@ pub(super) struct EvalArgs {
     /// it over every unit (`compnet::recycle::spread_live`). 0: two starts
     #[arg(long, default_value_t = 0.0)]
     spread: f64,
+    /// More CompNets for CPN to start from (repeatable): for programs of a covering shape that is
+    /// theirs, each trial also finetunes their compiled surrogate and (with --recycle) their
+    /// recycled stretched reading, and keeps the start of lowest validation loss among all of
+    /// CPN's. At 0 % CPN stays the first CompNet's compiled surrogate.
+    #[arg(long = "cpn-also")]
+    cpn_also: Vec<PathBuf>,
     /// The control for CPN's starts: every method finetunes as many starts per trial as CPN and
     /// keeps the one with the lowest validation loss, PTS and FOMAML theirs and its recycled (and,
     /// with --spread, spread) version, RND as many random draws.
@@ -212,6 +218,11 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     // How this device multiplies (a GPU may read f32 as TF32): said in the report.
     let arithmetic = crate::device::matmul_precision(&device, ARITHMETIC_PROBE, 0)?;
     let nets = load_compnets(&a.checkpoints, &device)?;
+    let also_nets = if a.cpn_also.is_empty() { Vec::new() } else { load_compnets(&a.cpn_also, &device)? };
+    ensure!(
+        also_nets.is_empty() || !a.twins,
+        "--cpn-also with --twins: a control for more CompNets' starts is not built"
+    );
     // members[k]: the programs (places in the whole) CompNet k compiles.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); nets.len()];
     let covering = nets[0].covering.clone();
@@ -264,6 +275,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             programs.push(BenchProgram {
                 name: tr.name.clone(),
                 tokens,
+                source: tr.source.clone(),
                 domain: tr.domain.clone(),
                 frame: tr.domain.clone(),
                 train: tr.pairs,
@@ -330,6 +342,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         programs.push(BenchProgram {
             name: name.clone(),
             tokens: encode(&nets[reader].net, source).with_context(|| format!("{name}'s source lexes"))?,
+            source: source.to_owned(),
             domain: program.domain.to_vec(),
             frame: training_frame(&signature),
             train: data.train.select(&idx),
@@ -380,6 +393,24 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let n_params = family.covering.n_params();
         let stretched = Inits::generate_cpn(&family.net, &programs, &device)?;
         let cpn = Inits::reframed(&family.covering, &stretched, &programs);
+        // More CompNets of this covering shape, each reading the sources its own way.
+        let also = also_nets
+            .iter()
+            .filter(|n| n.covering == family.covering)
+            .map(|n| {
+                let read: Vec<BenchProgram> = programs
+                    .iter()
+                    .map(|p| {
+                        let tokens = encode(&n.net, &p.source)
+                            .with_context(|| format!("{} reading {}", n.path.display(), p.name))?;
+                        Ok(BenchProgram { tokens, ..p.clone() })
+                    })
+                    .collect::<anyhow::Result<_>>()?;
+                let stretched = Inits::generate_cpn(&n.net, &read, &device)?;
+                let compiled = Inits::reframed(&n.covering, &stretched, &read);
+                Ok(CpnReading { compiled, stretched })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         for (s, &size) in a.sizes.iter().enumerate() {
             // Programs of one benchmark and of like training sizes at this data size finetune in
             // one batch: fft's 26,214 training pairs are not padded to sobel's 209,715.
@@ -389,11 +420,16 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
                 let t = Instant::now();
                 let batch_programs: Vec<BenchProgram> = batch.iter().map(|&i| programs[i].clone()).collect();
                 let batch_places: Vec<usize> = batch.iter().map(|&i| places[i]).collect();
+                // The batch's rows of a `[programs, n_params]` array.
+                let rows = |all: &[f32]| -> Vec<f32> {
+                    batch.iter().flat_map(|&i| all[i * n_params..(i + 1) * n_params].iter().copied()).collect()
+                };
                 let inits = Inits {
-                    cpn: batch.iter().flat_map(|&i| cpn[i * n_params..(i + 1) * n_params].iter().copied()).collect(),
-                    cpn_stretched: batch
+                    cpn: rows(&cpn),
+                    cpn_stretched: rows(&stretched),
+                    cpn_also: also
                         .iter()
-                        .flat_map(|&i| stretched[i * n_params..(i + 1) * n_params].iter().copied())
+                        .map(|r| CpnReading { compiled: rows(&r.compiled), stretched: rows(&r.stretched) })
                         .collect(),
                     pts: pts.clone(),
                     fomaml: fomaml_init.clone(),
@@ -475,6 +511,7 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             // 2026-12-03 its compiled start, which then was that same reading).
             "cpn_second_start": "stretched",
             "cpn_spread": a.spread,
+            "cpn_also": a.cpn_also.iter().map(|p| super::shown(p)).collect::<Vec<_>>(),
             "twins": a.twins,
             "rnd": rnd,
             "pts": pts_config,
@@ -513,10 +550,15 @@ fn starts_kept(runs: &[Run], twins: bool, spread: bool) -> String {
             (_, true) => format!("{second} recycled and {third} spread"),
         }
     };
+    // CPN's starts from the CompNets of --cpn-also.
+    let others = |r: &Run| {
+        let n = r.kept_start.iter().flatten().filter(|k| matches!(k, Start::Also(_) | Start::AlsoRecycled(_))).count();
+        if n > 0 { format!(", {n} from other CompNets") } else { String::new() }
+    };
     let shown: Vec<String> = runs
         .iter()
         .filter(|r| twins || r.method == Method::Cpn)
-        .map(|r| format!("{} {}", r.method.name(), line(r)))
+        .map(|r| format!("{} {}{}", r.method.name(), line(r), others(r)))
         .collect();
     format!("; of {of} trials, kept {}", shown.join(", "))
 }

@@ -59,6 +59,8 @@ pub struct BenchProgram {
     pub name: String,
     /// `[CLS]` and the encoded source with its literal values, at most the CompNet's length.
     pub tokens: EncodedProgram,
+    /// The C source `tokens` encodes, for other CompNets to read their own way (`--cpn-also`).
+    pub source: String,
     /// Input domain, one `(lo, hi)` per input: every method's surrogate reads its inputs
     /// normalised from it.
     pub domain: Vec<(f32, f32)>,
@@ -83,6 +85,21 @@ pub enum Start {
     /// CPN: the compiled surrogate with its parked units made copies of its live ones
     /// ([`Inits::cpn_spread`]); PTS and FOMAML with twins: their start spread; RND: a third draw.
     Spread,
+    /// CPN: the compiled surrogate of another CompNet ([`Inits::cpn_also`], by its index).
+    Also(u8),
+    /// CPN: another CompNet's output stretched onto the domain, its dormant units recycled.
+    AlsoRecycled(u8),
+}
+
+/// One more CompNet's reading of each program, for CPN to start from beside its own
+/// ([`Inits::cpn_also`]).
+#[derive(Debug, Clone)]
+pub struct CpnReading {
+    /// The compiled surrogates, `[programs, n_params]`, each in its domain's frame.
+    pub compiled: Vec<f32>,
+    /// Its output read with its training frame stretched onto the domain (as
+    /// [`Inits::cpn_stretched`]; empty: `compiled`).
+    pub stretched: Vec<f32>,
 }
 
 /// The initial parameters each method gives each program.
@@ -119,6 +136,11 @@ pub struct Inits {
     /// How RND draws its starts ([`RandomInit::XAVIER`]: the paper's baseline; otherwise a
     /// scaled control, which every ratio is then over).
     pub rnd: RandomInit,
+    /// More CompNets of the same covering shape (`compnet eval --cpn-also`): from 0.1 % on, CPN
+    /// also finetunes each one's compiled surrogate and, with `cpn_recycle`, its stretched
+    /// reading recycled, and each trial keeps the start of lowest validation loss. At 0 % CPN is
+    /// the first CompNet's compiled surrogate alone (with no pairs nothing can choose).
+    pub cpn_also: Vec<CpnReading>,
 }
 
 impl Inits {
@@ -286,14 +308,24 @@ pub fn run(
 ) -> anyhow::Result<Vec<Run>> {
     // A block of `programs × trials` surrogates per (method, start), a method's blocks together.
     let recycling = size > 0.0 && inits.cpn_recycle > 0.0;
+    let also = if size > 0.0 { inits.cpn_also.len() } else { 0 };
+    anyhow::ensure!(also <= usize::from(u8::MAX), "at most {} more CompNets, not {also}", u8::MAX);
+    anyhow::ensure!(
+        also == 0 || !inits.twins,
+        "twins give every method CPN's recycled and spread starts; a control for more CompNets' starts is not built"
+    );
     let blocks: Vec<(Method, Start)> = methods
         .iter()
         .flat_map(|&m| {
             let more = recycling && (m == Method::Cpn || inits.twins);
             let spread = more && inits.cpn_spread > 0.0;
+            let others = if m == Method::Cpn { also } else { 0 };
             std::iter::once((m, Start::Own))
                 .chain(more.then_some((m, Start::Recycled)))
                 .chain(spread.then_some((m, Start::Spread)))
+                .chain((0..others as u8).flat_map(move |k| {
+                    std::iter::once((m, Start::Also(k))).chain(recycling.then_some((m, Start::AlsoRecycled(k))))
+                }))
         })
         .collect();
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
@@ -315,6 +347,19 @@ pub fn run(
                     // Draws of trials `t + trials` and `t + 2 · trials`, which no trial draws first.
                     (Start::Recycled, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
                     (Start::Spread, Method::Rnd) => inits.params(method, covering, (p, id), t + 2 * trials, seed),
+                    (Start::Also(k), _) => {
+                        let n = covering.n_params();
+                        inits.cpn_also[usize::from(k)].compiled[p * n..(p + 1) * n].to_vec()
+                    }
+                    (Start::AlsoRecycled(k), _) => {
+                        let n = covering.n_params();
+                        let reading = &inits.cpn_also[usize::from(k)];
+                        let whole = if reading.stretched.is_empty() { &reading.compiled } else { &reading.stretched };
+                        let mut start = whole[p * n..(p + 1) * n].to_vec();
+                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
+                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                        start
+                    }
                     (Start::Recycled, _) => {
                         let n = covering.n_params();
                         let mut start = if method == Method::Cpn && !inits.cpn_stretched.is_empty() {
@@ -492,6 +537,7 @@ mod tests {
         BenchProgram {
             name: name.into(),
             tokens: EncodedProgram::from_ids(vec![1]),
+            source: String::new(),
             domain: vec![(-1.0, 1.0); 2],
             frame: vec![(-1.0, 1.0); 2],
             train: pairs.select(&(0..n - n_test).collect::<Vec<_>>()),
@@ -550,6 +596,7 @@ mod tests {
             cpn_spread: 0.0,
             twins: false,
             rnd: RandomInit::XAVIER,
+            cpn_also: Vec::new(),
         }
     }
 
@@ -648,6 +695,37 @@ mod tests {
         kept_added(&twins[1], &triplets[1], &[Start::Spread]);
         let none = go(0.0, 0.1, true);
         assert!(none.iter().all(|r| r.kept_start[0].iter().all(|&s| s == Start::Own)), "at 0 % one start");
+    }
+
+    /// With `cpn_also`, CPN also finetunes another CompNet's compiled and recycled starts: a trial
+    /// that kept one of its own two has exactly the two-start run's loss, another CompNet's start
+    /// wins some trial, RND's rows are untouched, at 0 % CPN is its own compiled start, and twins
+    /// (whose control for these starts is not built) are refused.
+    #[test]
+    fn cpn_also_starts_from_other_compnets() {
+        let (covering, program, config) = bump_task();
+        let other = CpnReading { compiled: covering.random_params(11), stretched: Vec::new() };
+        let inits = |also: bool, twins: bool| Inits {
+            cpn_also: if also { vec![other.clone()] } else { Vec::new() },
+            twins,
+            ..toy_inits(parked_start(&covering, 5), parked_start(&covering, 8), 0.1)
+        };
+        let (device, methods) = (Device::flex(), [Method::Cpn, Method::Rnd]);
+        let go = |size: f64, also: bool, twins: bool| {
+            run(std::slice::from_ref(&program), &covering, &inits(also, twins), &methods, size, 12, &config, 3, &device)
+        };
+        let (own, more) = (go(0.05, false, false).unwrap(), go(0.05, true, false).unwrap());
+        let kept = kept_added(&own[0], &more[0], &[Start::Also(0), Start::AlsoRecycled(0)]);
+        assert!(
+            kept.iter().any(|k| matches!(k, Start::Also(0) | Start::AlsoRecycled(0))),
+            "another CompNet's start wins some trial here: {kept:?}"
+        );
+        assert_eq!(own[1].test, more[1].test, "RND's rows are not touched");
+        let (own0, more0) = (go(0.0, false, false).unwrap(), go(0.0, true, false).unwrap());
+        assert_eq!(own0[0].test, more0[0].test);
+        assert!(more0[0].kept_start[0].iter().all(|&s| s == Start::Own), "at 0 % one start");
+        let e = go(0.05, true, true).unwrap_err().to_string();
+        assert!(e.contains("not built"), "{e}");
     }
 
     /// With twins every method gets a second start: CPN's rows are those of the run without

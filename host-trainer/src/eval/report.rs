@@ -471,7 +471,7 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
     }
     // How CPN's starts were made, from the run whose CPN rows are reported.
     if apart.iter().any(|m| m == Method::Cpn.name()) {
-        for key in ["cpn_second_start", "cpn_spread"] {
+        for key in ["cpn_second_start", "cpn_spread", "cpn_also"] {
             match fewest_methods_config.get(key).cloned() {
                 Some(v) => merged.config[key] = v,
                 None => {
@@ -621,6 +621,18 @@ pub fn markdown(r: &EvalReport) -> String {
                  with the lower validation loss.\n\n"
             ),
         };
+        if let Some(also) = r.config.get("cpn_also").and_then(|a| a.as_array()).filter(|a| !a.is_empty()) {
+            let paths: Vec<String> = also.iter().filter_map(|p| p.as_str()).map(|p| format!("`{p}`")).collect();
+            s += &format!(
+                "CPN also finetunes the compiled surrogate and the recycled stretched reading of {} more \
+                 CompNet{} ({}) where its covering shape is the program's, and each trial keeps the start with \
+                 the lowest validation loss of all; at 0 % CPN is the first CompNet's compiled surrogate. RND \
+                 has one start.\n\n",
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" },
+                paths.join(", ")
+            );
+        }
         if r.config.get("twins").and_then(|t| t.as_bool()) == Some(true) {
             s += if spread.is_some() {
                 "Twins, the control for those three starts: every method finetunes three starts per trial \
@@ -1251,6 +1263,17 @@ mod tests {
             r.benchmarks[0].mean_test["RND"].iter().flatten().map(|v| v.to_bits()).collect()
         };
         assert_eq!(bits(&back), bits(&r));
+    }
+
+    /// A run with more CompNets for CPN names them beside its starts; one without says nothing.
+    #[test]
+    fn more_compnets_for_cpn_are_named_in_the_report() {
+        let mut r = report("ParrotBench", "compnet eval", &["fft"], false);
+        r.config["cpn_recycle"] = json!(0.1);
+        assert!(!markdown(&r).contains("CPN also finetunes"));
+        r.config["cpn_also"] = json!(["runs/kC/best", "runs/kW/best"]);
+        let text = markdown(&r);
+        assert!(text.contains("of 2 more CompNets (`runs/kC/best`, `runs/kW/best`)"), "{text}");
     }
 
     /// A report says how its device multiplied; one written before that says nothing.
