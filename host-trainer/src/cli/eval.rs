@@ -219,10 +219,6 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
     let arithmetic = crate::device::matmul_precision(&device, ARITHMETIC_PROBE, 0)?;
     let nets = load_compnets(&a.checkpoints, &device)?;
     let also_nets = if a.cpn_also.is_empty() { Vec::new() } else { load_compnets(&a.cpn_also, &device)? };
-    ensure!(
-        also_nets.is_empty() || !a.twins,
-        "--cpn-also with --twins: a control for more CompNets' starts is not built"
-    );
     // members[k]: the programs (places in the whole) CompNet k compiles.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); nets.len()];
     let covering = nets[0].covering.clone();

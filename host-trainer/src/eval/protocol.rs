@@ -139,7 +139,9 @@ pub struct Inits {
     /// More CompNets of the same covering shape (`compnet eval --cpn-also`): from 0.1 % on, CPN
     /// also finetunes each one's compiled surrogate and, with `cpn_recycle`, its stretched
     /// reading recycled, and each trial keeps the start of lowest validation loss. At 0 % CPN is
-    /// the first CompNet's compiled surrogate alone (with no pairs nothing can choose).
+    /// the first CompNet's compiled surrogate alone (with no pairs nothing can choose). With
+    /// `twins` every method gets as many more starts: RND more draws, PTS and FOMAML their start
+    /// recycled with other fresh weights.
     pub cpn_also: Vec<CpnReading>,
 }
 
@@ -310,16 +312,12 @@ pub fn run(
     let recycling = size > 0.0 && inits.cpn_recycle > 0.0;
     let also = if size > 0.0 { inits.cpn_also.len() } else { 0 };
     anyhow::ensure!(also <= usize::from(u8::MAX), "at most {} more CompNets, not {also}", u8::MAX);
-    anyhow::ensure!(
-        also == 0 || !inits.twins,
-        "twins give every method CPN's recycled and spread starts; a control for more CompNets' starts is not built"
-    );
     let blocks: Vec<(Method, Start)> = methods
         .iter()
         .flat_map(|&m| {
             let more = recycling && (m == Method::Cpn || inits.twins);
             let spread = more && inits.cpn_spread > 0.0;
-            let others = if m == Method::Cpn { also } else { 0 };
+            let others = if m == Method::Cpn || inits.twins { also } else { 0 };
             std::iter::once((m, Start::Own))
                 .chain(more.then_some((m, Start::Recycled)))
                 .chain(spread.then_some((m, Start::Spread)))
@@ -347,6 +345,19 @@ pub fn run(
                     // Draws of trials `t + trials` and `t + 2 · trials`, which no trial draws first.
                     (Start::Recycled, Method::Rnd) => inits.params(method, covering, (p, id), t + trials, seed),
                     (Start::Spread, Method::Rnd) => inits.params(method, covering, (p, id), t + 2 * trials, seed),
+                    // Twins of the other CompNets' starts: RND draws no trial draws first, PTS
+                    // and FOMAML their start recycled with other fresh weights.
+                    (Start::Also(k) | Start::AlsoRecycled(k), Method::Rnd) => {
+                        let j = 3 + 2 * usize::from(k) + usize::from(matches!(kind, Start::AlsoRecycled(_)));
+                        inits.params(method, covering, (p, id), t + j * trials, seed)
+                    }
+                    (Start::Also(k) | Start::AlsoRecycled(k), Method::Pts | Method::Fomaml) => {
+                        let mut start = inits.params(method, covering, (p, id), t, seed);
+                        let j = 2 * u64::from(k) + u64::from(matches!(kind, Start::AlsoRecycled(_))) + 1;
+                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed ^ (j << 48))
+                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                        start
+                    }
                     (Start::Also(k), _) => {
                         let n = covering.n_params();
                         inits.cpn_also[usize::from(k)].compiled[p * n..(p + 1) * n].to_vec()
@@ -699,8 +710,8 @@ mod tests {
 
     /// With `cpn_also`, CPN also finetunes another CompNet's compiled and recycled starts: a trial
     /// that kept one of its own two has exactly the two-start run's loss, another CompNet's start
-    /// wins some trial, RND's rows are untouched, at 0 % CPN is its own compiled start, and twins
-    /// (whose control for these starts is not built) are refused.
+    /// wins some trial, RND's rows are untouched, and at 0 % CPN is its own compiled start. With
+    /// twins RND draws as many starts.
     #[test]
     fn cpn_also_starts_from_other_compnets() {
         let (covering, program, config) = bump_task();
@@ -724,8 +735,15 @@ mod tests {
         let (own0, more0) = (go(0.0, false, false).unwrap(), go(0.0, true, false).unwrap());
         assert_eq!(own0[0].test, more0[0].test);
         assert!(more0[0].kept_start[0].iter().all(|&s| s == Start::Own), "at 0 % one start");
-        let e = go(0.05, true, true).unwrap_err().to_string();
-        assert!(e.contains("not built"), "{e}");
+        // Twins: RND gets as many draws; a trial that kept one of its first two has exactly the
+        // two-draw loss, and some trial keeps a later draw. CPN's rows are those without twins.
+        let (twins, more_twins) = (go(0.05, false, true).unwrap(), go(0.05, true, true).unwrap());
+        assert_eq!(more_twins[0].test, more[0].test, "CPN's rows are the same with twins");
+        let kept = kept_added(&twins[1], &more_twins[1], &[Start::Also(0), Start::AlsoRecycled(0)]);
+        assert!(
+            kept.iter().any(|k| matches!(k, Start::Also(0) | Start::AlsoRecycled(0))),
+            "RND's later draws win some trial: {kept:?}"
+        );
     }
 
     /// With twins every method gets a second start: CPN's rows are those of the run without

@@ -621,28 +621,37 @@ pub fn markdown(r: &EvalReport) -> String {
                  with the lower validation loss.\n\n"
             ),
         };
-        if let Some(also) = r.config.get("cpn_also").and_then(|a| a.as_array()).filter(|a| !a.is_empty()) {
-            let paths: Vec<String> = also.iter().filter_map(|p| p.as_str()).map(|p| format!("`{p}`")).collect();
+        let also: Vec<String> = r
+            .config
+            .get("cpn_also")
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|p| p.as_str()).map(|p| format!("`{p}`")).collect())
+            .unwrap_or_default();
+        let twins = r.config.get("twins").and_then(|t| t.as_bool()) == Some(true);
+        if !also.is_empty() {
             s += &format!(
                 "CPN also finetunes the compiled surrogate and the recycled stretched reading of {} more \
                  CompNet{} ({}) where its covering shape is the program's, and each trial keeps the start with \
-                 the lowest validation loss of all; at 0 % CPN is the first CompNet's compiled surrogate. RND \
-                 has one start.\n\n",
-                paths.len(),
-                if paths.len() == 1 { "" } else { "s" },
-                paths.join(", ")
+                 the lowest validation loss of all; at 0 % CPN is the first CompNet's compiled surrogate.{}\n\n",
+                also.len(),
+                if also.len() == 1 { "" } else { "s" },
+                also.join(", "),
+                if twins { "" } else { " RND has one start." }
             );
         }
-        if r.config.get("twins").and_then(|t| t.as_bool()) == Some(true) {
-            s += if spread.is_some() {
-                "Twins, the control for those three starts: every method finetunes three starts per trial \
-                 and keeps the one with the lowest validation loss, PTS and FOMAML theirs and its recycled \
-                 and spread versions, RND three random draws. The ratios are over this best-of-three RND.\n\n"
-            } else {
-                "Twins, the control for those two starts: every method finetunes two starts per trial and \
-                 keeps the one with the lower validation loss, PTS and FOMAML theirs and its recycled version, \
-                 RND two random draws. The ratios are over this best-of-two RND.\n\n"
+        if twins {
+            let starts = 2 + usize::from(spread.is_some()) + 2 * also.len();
+            let versions = match (spread.is_some(), also.is_empty()) {
+                (false, true) => "its recycled version",
+                (true, true) => "its recycled and spread versions",
+                (false, false) => "its recycled version and more recycled with other fresh weights",
+                (true, false) => "its recycled and spread versions and more recycled with other fresh weights",
             };
+            s += &format!(
+                "Twins, the control for those {starts} starts: every method finetunes {starts} starts per trial and \
+                 keeps the one with the lowest validation loss, PTS and FOMAML theirs and {versions}, RND \
+                 {starts} random draws. The ratios are over this best-of-{starts} RND.\n\n"
+            );
         }
     }
     if let Some(rnd) = r.config.get("rnd").filter(|v| {
@@ -1274,6 +1283,14 @@ mod tests {
         r.config["cpn_also"] = json!(["runs/kC/best", "runs/kW/best"]);
         let text = markdown(&r);
         assert!(text.contains("of 2 more CompNets (`runs/kC/best`, `runs/kW/best`)"), "{text}");
+        assert!(text.contains("RND has one start.") && !text.contains("Twins"), "{text}");
+        r.config["twins"] = json!(true);
+        let text = markdown(&r);
+        assert!(
+            text.contains("Twins, the control for those 6 starts") && !text.contains("RND has one start"),
+            "{text}"
+        );
+        assert!(text.contains("best-of-6 RND"), "{text}");
     }
 
     /// A report says how its device multiplied; one written before that says nothing.
