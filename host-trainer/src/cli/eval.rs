@@ -367,6 +367,15 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
         let k = first_covering(&nets, p.train.n_in(), p.train.n_out());
         members[k.expect("programs outside every covering were left out")].push(i);
     }
+    for n in &also_nets {
+        if !nets.iter().zip(&members).any(|(f, m)| !m.is_empty() && f.covering == n.covering) {
+            eprintln!(
+                "warning: --cpn-also {}: no program here is compiled in its covering shape {:?}, so it adds no start",
+                n.path.display(),
+                n.covering.widths()
+            );
+        }
+    }
     // (size index, places in `all`, run) of every finetuned batch.
     let mut parts: Vec<(usize, Vec<usize>, Run)> = Vec::new();
     for (family, places) in nets.iter().zip(&members).filter(|(_, m)| !m.is_empty()) {
@@ -546,10 +555,15 @@ fn starts_kept(runs: &[Run], twins: bool, spread: bool) -> String {
             (_, true) => format!("{second} recycled and {third} spread"),
         }
     };
-    // CPN's starts from the CompNets of --cpn-also.
+    // CPN's starts from the CompNets of --cpn-also, and the other methods' twins of them.
     let others = |r: &Run| {
         let n = r.kept_start.iter().flatten().filter(|k| matches!(k, Start::Also(_) | Start::AlsoRecycled(_))).count();
-        if n > 0 { format!(", {n} from other CompNets") } else { String::new() }
+        match (n, r.method) {
+            (0, _) => String::new(),
+            (_, Method::Cpn) => format!(", {n} from other CompNets"),
+            (_, Method::Rnd) => format!(", {n} later draws"),
+            _ => format!(", {n} recycled again"),
+        }
     };
     let shown: Vec<String> = runs
         .iter()
