@@ -396,23 +396,22 @@ pub(super) fn eval_command(a: EvalArgs) -> anyhow::Result<()> {
             bar.finish_and_clear();
         }
         let n_params = family.covering.n_params();
-        let stretched = Inits::generate_cpn(&family.net, &programs, &device)?;
+        let tokens: Vec<&EncodedProgram> = programs.iter().map(|p| &p.tokens).collect();
+        let stretched = Inits::generate_cpn(&family.net, &tokens, &device)?;
         let cpn = Inits::reframed(&family.covering, &stretched, &programs);
         // More CompNets of this covering shape, each reading the sources its own way.
         let also = also_nets
             .iter()
             .filter(|n| n.covering == family.covering)
             .map(|n| {
-                let read: Vec<BenchProgram> = programs
+                let tokens: Vec<EncodedProgram> = programs
                     .iter()
                     .map(|p| {
-                        let tokens = encode(&n.net, &p.source)
-                            .with_context(|| format!("{} reading {}", n.path.display(), p.name))?;
-                        Ok(BenchProgram { tokens, ..p.clone() })
+                        encode(&n.net, &p.source).with_context(|| format!("{} reading {}", n.path.display(), p.name))
                     })
                     .collect::<anyhow::Result<_>>()?;
-                let stretched = Inits::generate_cpn(&n.net, &read, &device)?;
-                let compiled = Inits::reframed(&n.covering, &stretched, &read);
+                let stretched = Inits::generate_cpn(&n.net, &tokens.iter().collect::<Vec<_>>(), &device)?;
+                let compiled = Inits::reframed(&n.covering, &stretched, &programs);
                 Ok(CpnReading { compiled, stretched })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

@@ -146,9 +146,9 @@ pub struct Inits {
 }
 
 impl Inits {
-    /// CompNet's parameters for every program, as it writes them (in each program's `frame`).
-    pub fn generate_cpn(net: &CompNet, programs: &[BenchProgram], device: &Device) -> anyhow::Result<Vec<f32>> {
-        let seqs: Vec<&EncodedProgram> = programs.iter().map(|p| &p.tokens).collect();
+    /// CompNet's parameters for every program, as it writes them (in each program's `frame`),
+    /// from the programs' texts as this CompNet encodes them.
+    pub fn generate_cpn(net: &CompNet, seqs: &[&EncodedProgram], device: &Device) -> anyhow::Result<Vec<f32>> {
         let mut out = Vec::new();
         for chunk in seqs.chunks(64) {
             let p = net.generate(TokenBatch::new(chunk, 64, net.max_tokens(), device));
@@ -179,7 +179,7 @@ impl Inits {
     ) -> Vec<f32> {
         let n = covering.n_params();
         match method {
-            Method::Cpn => self.cpn[program * n..(program + 1) * n].to_vec(),
+            Method::Cpn => row(&self.cpn, program, n).to_vec(),
             Method::Pts => self.pts.clone(),
             Method::Fomaml => self.fomaml.clone(),
             Method::Rnd => {
@@ -329,6 +329,7 @@ pub fn run(
     let (mut train, mut val, mut test, mut init, mut out_mask) = (vec![], vec![], vec![], vec![], vec![]);
     let test_pairs: Vec<_> =
         programs.iter().map(|p| padded(&p.test, &(0..p.test.len()).collect::<Vec<_>>(), &p.domain, covering)).collect();
+    let n_params = covering.n_params();
     for &(method, kind) in &blocks {
         for (p, program) in programs.iter().enumerate() {
             let id = program_id(&program.name);
@@ -340,6 +341,12 @@ pub fn run(
                 val.push(padded(&program.train, &va, &program.domain, covering));
                 test.push(test_pairs[p].clone());
                 let inputs = &train.last().expect("pushed above").0;
+                // `start` with its dormant units recycled on this trial's training inputs.
+                let recycled = |mut start: Vec<f32>, seed: u64| -> anyhow::Result<Vec<f32>> {
+                    recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, seed)
+                        .with_context(|| format!("recycling {}'s dormant units", program.name))?;
+                    Ok(start)
+                };
                 let start = match (kind, method) {
                     (Start::Own, _) => inits.params(method, covering, (p, id), t, seed),
                     // Draws of trials `t + trials` and `t + 2 · trials`, which no trial draws first.
@@ -352,35 +359,24 @@ pub fn run(
                         inits.params(method, covering, (p, id), t + j * trials, seed)
                     }
                     (Start::Also(k) | Start::AlsoRecycled(k), Method::Pts | Method::Fomaml) => {
-                        let mut start = inits.params(method, covering, (p, id), t, seed);
                         let j = 2 * u64::from(k) + u64::from(matches!(kind, Start::AlsoRecycled(_))) + 1;
-                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed ^ (j << 48))
-                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
-                        start
+                        recycled(inits.params(method, covering, (p, id), t, seed), trial_seed ^ (j << 48))?
                     }
-                    (Start::Also(k), _) => {
-                        let n = covering.n_params();
-                        inits.cpn_also[usize::from(k)].compiled[p * n..(p + 1) * n].to_vec()
-                    }
+                    (Start::Also(k), _) => row(&inits.cpn_also[usize::from(k)].compiled, p, n_params).to_vec(),
                     (Start::AlsoRecycled(k), _) => {
-                        let n = covering.n_params();
                         let reading = &inits.cpn_also[usize::from(k)];
-                        let whole = if reading.stretched.is_empty() { &reading.compiled } else { &reading.stretched };
-                        let mut start = whole[p * n..(p + 1) * n].to_vec();
-                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
-                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
-                        start
+                        recycled(
+                            row(stretched_or(&reading.stretched, &reading.compiled), p, n_params).to_vec(),
+                            trial_seed,
+                        )?
                     }
                     (Start::Recycled, _) => {
-                        let n = covering.n_params();
-                        let mut start = if method == Method::Cpn && !inits.cpn_stretched.is_empty() {
-                            inits.cpn_stretched[p * n..(p + 1) * n].to_vec()
+                        let start = if method == Method::Cpn {
+                            row(stretched_or(&inits.cpn_stretched, &inits.cpn), p, n_params).to_vec()
                         } else {
                             inits.params(method, covering, (p, id), t, seed)
                         };
-                        recycle_dormant(covering, &mut start, inputs, inits.cpn_recycle, trial_seed)
-                            .with_context(|| format!("recycling {}'s dormant units", program.name))?;
-                        start
+                        recycled(start, trial_seed)?
                     }
                     (Start::Spread, _) => {
                         let mut start = inits.params(method, covering, (p, id), t, seed);
@@ -406,7 +402,6 @@ pub fn run(
     // At 0 % data there is nothing to train on: the test loss of the initialisation itself.
     let epochs = if size == 0.0 { 0 } else { config.epochs };
     let r: FinetuneResult = finetune(covering, &init, &tasks, &FinetuneConfig { epochs, ..config.clone() }, device)?;
-    let n_params = covering.n_params();
     Ok(methods
         .iter()
         .map(|&method| {
@@ -448,6 +443,17 @@ pub fn run(
             }
         })
         .collect())
+}
+
+/// Program `p`'s parameters in a `[programs, n]` array.
+fn row(all: &[f32], p: usize, n: usize) -> &[f32] {
+    &all[p * n..(p + 1) * n]
+}
+
+/// A CompNet's stretched reading where it is given, else its compiled surrogates (the same
+/// reading where the frame is the domain).
+fn stretched_or<'a>(stretched: &'a [f32], compiled: &'a [f32]) -> &'a [f32] {
+    if stretched.is_empty() { compiled } else { stretched }
 }
 
 /// Geometric mean over programs of `RND mean ÷ method mean`.
