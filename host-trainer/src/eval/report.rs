@@ -399,6 +399,7 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
         .min_by_key(|r| r.benchmarks.first().map_or(usize::MAX, |b| b.mean_test.len()))
         .map(|r| r.config.clone())
         .unwrap_or_default();
+    let arithmetic = arithmetic_of_runs(std::iter::once(&merged).chain(&reports).map(|r| &r.config));
     // The colour application is per size: its run must have had them all.
     let colour_sizes = std::iter::once(&merged)
         .chain(&reports)
@@ -517,8 +518,30 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
             }
         }
     }
+    if let Some(runs) = arithmetic {
+        merged.config["device_arithmetic_runs"] = runs;
+    }
     complete_paper_set(&mut merged)?;
     Ok(merged)
+}
+
+/// The devices and arithmetic of joined runs, when they did not all multiply alike (e.g. a CPU
+/// run joined to GPU runs): `[{device, device_arithmetic, runs}]`, one entry per kind of
+/// arithmetic (device and whether below f32), the first run's figures for it. `None` when the
+/// runs agree, so that the first run's `device_arithmetic` speaks for all.
+fn arithmetic_of_runs<'a>(configs: impl Iterator<Item = &'a serde_json::Value>) -> Option<serde_json::Value> {
+    let mut kinds: Vec<serde_json::Value> = Vec::new();
+    for c in configs {
+        let Some(a) = c.get("device_arithmetic") else { continue };
+        let device = c.get("device").cloned().unwrap_or(serde_json::Value::Null);
+        let alike =
+            |k: &serde_json::Value| k["device"] == device && k["device_arithmetic"]["below_f32"] == a["below_f32"];
+        match kinds.iter_mut().find(|k| alike(k)) {
+            Some(k) => k["runs"] = serde_json::json!(k["runs"].as_u64().unwrap_or(0) + 1),
+            None => kinds.push(serde_json::json!({"device": device, "device_arithmetic": a, "runs": 1})),
+        }
+    }
+    (kinds.len() > 1).then(|| serde_json::Value::Array(kinds))
 }
 
 /// A mean test loss in the report's tables; "–" for a method this run did not finetune.
@@ -569,14 +592,29 @@ fn shown_command(command: &str) -> String {
 /// What the run's device did to its matrix products (results written since 2026-12-05,
 /// nineteenth; earlier ones say nothing).
 fn arithmetic_line(config: &serde_json::Value) -> Option<String> {
-    let a = config.get("device_arithmetic")?;
-    let bits = a.get("bits")?.as_f64()?;
-    let below = a.get("below_f32")?.as_bool()?;
-    let device = config.get("device").and_then(|d| d.as_str()).unwrap_or("?");
-    let kind = if below { "below f32: TF32-like, as GPUs' tensor cores read f32" } else { "f32" };
+    let kind = |a: &serde_json::Value| -> Option<String> {
+        let bits = a.get("bits")?.as_f64()?;
+        let below = a.get("below_f32")?.as_bool()?;
+        let kind = if below { "below f32: TF32-like, as GPUs' tensor cores read f32" } else { "f32" };
+        Some(format!("{kind}, about {bits:.0} bits kept"))
+    };
+    let device = |c: &serde_json::Value| c.get("device").and_then(|d| d.as_str()).unwrap_or("?").to_owned();
+    let tail = "in the worst element of a finetuning product against f64 (`compnet device-check` measures more).\n\n";
+    if let Some(runs) = config.get("device_arithmetic_runs").and_then(|r| r.as_array()) {
+        let each: Vec<String> = runs
+            .iter()
+            .filter_map(|r| {
+                let n = r.get("runs")?.as_u64()?;
+                let plural = if n == 1 { "" } else { "s" };
+                Some(format!("{n} run{plural} on {}: {}", device(r), kind(r.get("device_arithmetic")?)?))
+            })
+            .collect();
+        return Some(format!("Matrix products differ between the joined runs: {} {tail}", each.join("; ")));
+    }
     Some(format!(
-        "Matrix products on this run's device ({device}): {kind}, about {bits:.0} bits kept in the worst \
-         element of a finetuning product against f64 (`compnet device-check` measures more).\n\n"
+        "Matrix products on this run's device ({}): {} {tail}",
+        device(config),
+        kind(config.get("device_arithmetic")?)?
     ))
 }
 
@@ -1308,6 +1346,34 @@ mod tests {
         r.config["device_arithmetic"] =
             json!({"product": [16, 256, 18, 32], "mean_relative": 1.7e-8, "bits": 22.0, "below_f32": false});
         assert!(markdown(&r).contains("device (cpu): f32, about 22 bits"));
+    }
+
+    /// A report joined from a CPU run and two GPU runs names both kinds of arithmetic, not the
+    /// first run's alone; runs that agree keep the single line.
+    #[test]
+    fn joined_runs_on_different_devices_name_each_arithmetic() {
+        let run = |programs: &[&str], device: &str, bits: f64, below: bool| {
+            let mut r = report("ParrotBench", "compnet eval", programs, false);
+            r.config["device"] = json!(device);
+            r.config["device_arithmetic"] = json!({"bits": bits, "below_f32": below});
+            r.benchmarks[0].mean_test.insert("RND".into(), vec![vec![1.0]; 2]);
+            r
+        };
+        let cpu = run(&["fft"], "cpu", 22.0, false);
+        let (gpu1, gpu2) = (run(&["sobel"], "cuda", 11.3, true), run(&["kmeans"], "cuda", 11.6, true));
+        let m = merge(vec![cpu.clone(), gpu1.clone(), gpu2]).unwrap();
+        let text = markdown(&m);
+        assert!(
+            text.contains(
+                "Matrix products differ between the joined runs: 1 run on cpu: f32, about 22 bits kept; \
+                           2 runs on cuda: below f32"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("2 runs on cuda: below f32: TF32-like, as GPUs' tensor cores read f32, about 11 bits"));
+        let alike = merge(vec![gpu1, run(&["jpeg"], "cuda", 12.0, true)]).unwrap();
+        assert!(alike.config.get("device_arithmetic_runs").is_none());
+        assert!(markdown(&alike).contains("Matrix products on this run's device (cuda)"));
     }
 
     /// A run whose RND is the scaled control says so above its tables; the paper's RND (and a
