@@ -227,5 +227,24 @@ for l in lines:
     assert len(cells) == 5 and all(float(lo) <= float(hi) for _, lo, hi in cells), l
 print("eval-ratios ok:", lines[0].strip())
 PY
+# Two runs as two seeds: each row's mean is the geometric mean of the runs' own improvements.
+python3 ci/seed-means.py "$out/eval-cpn/results.json" "$out/eval-spread/results.json" > "$out/seed-means.txt"
+python3 - "$out" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+runs = [json.load(open(f"{d}/{n}/results.json")) for n in ["eval-cpn", "eval-spread"]]
+rows = [l.split() for l in open(f"{d}/seed-means.txt") if "| mean" in l]
+expected = []
+for b in runs[0]["benchmarks"]:
+    other = next(c for c in runs[1]["benchmarks"] if c["name"] == b["name"])
+    for k, size in enumerate(b["sizes"]):
+        a, c = b["improvement"]["CPN"][k], other["improvement"]["CPN"][k]
+        expected.append((b["name"], size, math.sqrt(a * c)))
+assert len(rows) == len(expected), (rows, expected)
+for (name, size, mean), row in zip(sorted(expected, key=lambda e: (e[0], e[1])), rows):
+    assert row[0] == name and abs(float(row[1]) - 100 * size) < 1e-9, (row, name, size)
+    assert abs(float(row[-1]) - mean) <= 0.005 + 1e-9, (row, mean)
+print("seed-means ok:", " ".join(rows[0]))
+PY
 
 step "done"
