@@ -685,9 +685,15 @@ pub fn markdown(r: &EvalReport) -> String {
                 (false, false) => "its recycled version and more recycled with other fresh weights",
                 (true, false) => "its recycled and spread versions and more recycled with other fresh weights",
             };
+            // The other CompNets' starts exist only where their covering shape is the program's.
+            let elsewhere = if also.is_empty() {
+                String::new()
+            } else {
+                format!(" (on programs of another covering shape, {} each)", starts - 2 * also.len())
+            };
             s += &format!(
-                "Twins, the control for those {starts} starts: every method finetunes {starts} starts per trial and \
-                 keeps the one with the lowest validation loss, PTS and FOMAML theirs and {versions}, RND \
+                "Twins, the control for those {starts} starts: every method finetunes {starts} starts per trial{elsewhere} \
+                 and keeps the one with the lowest validation loss, PTS and FOMAML theirs and {versions}, RND \
                  {starts} random draws. The ratios are over this best-of-{starts} RND.\n\n"
             );
         }
@@ -734,9 +740,10 @@ pub fn markdown(r: &EvalReport) -> String {
                 net["programs"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).take(6).collect();
             let more = if programs > named.len() { ", …" } else { "" };
             s += &format!(
-                "- `{}` ({}): {programs} programs ({}{more})\n",
+                "- `{}` ({}): {programs} program{} ({}{more})\n",
                 net["checkpoint"].as_str().unwrap_or("?"),
                 widths.join(" → "),
+                if programs == 1 { "" } else { "s" },
                 named.join(", ")
             );
         }
@@ -1325,7 +1332,10 @@ mod tests {
         r.config["twins"] = json!(true);
         let text = markdown(&r);
         assert!(
-            text.contains("Twins, the control for those 6 starts") && !text.contains("RND has one start"),
+            text.contains(
+                "Twins, the control for those 6 starts: every method finetunes 6 starts per trial (on programs \
+                           of another covering shape, 2 each)"
+            ) && !text.contains("RND has one start"),
             "{text}"
         );
         assert!(text.contains("best-of-6 RND"), "{text}");
@@ -1346,6 +1356,19 @@ mod tests {
         r.config["device_arithmetic"] =
             json!({"product": [16, 256, 18, 32], "mean_relative": 1.7e-8, "bits": 22.0, "below_f32": false});
         assert!(markdown(&r).contains("device (cpu): f32, about 22 bits"));
+    }
+
+    /// With several CompNets the report lists each one's programs, counted in words that agree.
+    #[test]
+    fn each_compnet_is_listed_with_its_programs() {
+        let mut r = report("ParrotBench", "compnet eval", &["fft", "sobel"], false);
+        r.config["compnets"] = json!([
+            {"checkpoint": "ck/default", "covering": [18, 32, 32, 8], "programs": ["fft", "sobel"]},
+            {"checkpoint": "ck/wide", "covering": [64, 32, 32, 64], "programs": ["jpeg"]},
+        ]);
+        let text = markdown(&r);
+        assert!(text.contains("- `ck/default` (18 → 32 → 32 → 8): 2 programs (fft, sobel)\n"), "{text}");
+        assert!(text.contains("- `ck/wide` (64 → 32 → 32 → 64): 1 program (jpeg)\n"), "{text}");
     }
 
     /// A report joined from a CPU run and two GPU runs names both kinds of arithmetic, not the
