@@ -541,7 +541,7 @@ fn arithmetic_of_runs<'a>(configs: impl Iterator<Item = &'a serde_json::Value>) 
             None => kinds.push(serde_json::json!({"device": device, "device_arithmetic": a, "runs": 1})),
         }
     }
-    (kinds.len() > 1).then(|| serde_json::Value::Array(kinds))
+    (kinds.len() > 1).then_some(serde_json::Value::Array(kinds))
 }
 
 /// A mean test loss in the report's tables; "–" for a method this run did not finetune.
