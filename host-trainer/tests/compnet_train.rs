@@ -372,6 +372,76 @@ fn compile_writes_checked_files_and_reports_accuracy() {
     assert!((parse(&core) - parse(&tract)).abs() < 1e-5, "{core} vs {tract}");
 }
 
+/// `compile --finetune --cpn-also DIR`: every CompNet's starts are finetuned and the lowest
+/// validation MSE wins. The tiny CompNet given again compiles the same starts, which finetune to
+/// exactly its own validation MSEs; the shipped CompNet's are other starts. A CompNet that does
+/// not cover the function is skipped with a warning, and without --finetune the flag is refused.
+#[test]
+fn compile_cpn_also_finetunes_other_compnets_starts() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints/default");
+    let flags = ["--finetune", "512", "--epochs", "20", "--test-pairs", "256"];
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = compile_sobel(plain_dir.path(), &flags, "compnet compile");
+    let also_dir = tempfile::tempdir().unwrap();
+    let (tiny, shipped) = (tiny_checkpoint().display().to_string(), shipped.display().to_string());
+    let also_flags = [&flags[..], &["--cpn-also", &tiny, "--cpn-also", &shipped]].concat();
+    let also = compile_sobel(also_dir.path(), &also_flags, "compnet compile --cpn-also");
+    let tried: Vec<(String, f64)> = serde_json::from_value(also["finetune_validation"].clone()).unwrap();
+    let names: Vec<&str> = tried.iter().map(|(n, _)| n.as_str()).collect();
+    let expected = [
+        "compiled".to_owned(),
+        "recycled".to_owned(),
+        format!("compiled by {tiny}"),
+        format!("recycled from {tiny}"),
+        format!("compiled by {shipped}"),
+        format!("recycled from {shipped}"),
+    ];
+    assert_eq!(names, expected, "{also}");
+    // The same CompNet again: the same starts, finetuned alike.
+    assert_eq!(tried[2].1, tried[0].1);
+    assert_eq!(tried[3].1, tried[1].1);
+    // Another CompNet: other starts.
+    assert_ne!(tried[4].1, tried[0].1);
+    assert!(tried.iter().all(|(_, v)| v.is_finite() && *v >= 0.0), "{tried:?}");
+    // The kept start is the first of lowest validation MSE; one of the plain run's two starts
+    // finetunes to the plain run's surrogate.
+    let lowest = tried.iter().map(|(_, v)| *v).fold(f64::INFINITY, f64::min);
+    let kept = &tried.iter().find(|(_, v)| *v == lowest).unwrap().0;
+    assert_eq!(also["finetune_start"].as_str().unwrap(), kept, "{also}");
+    if ["compiled", "recycled"].contains(&kept.as_str()) {
+        assert_eq!(also["finetune_start"], plain["finetune_start"]);
+        assert_eq!(also["finetuned_test_mse"], plain["finetuned_test_mse"]);
+    } else {
+        assert!(kept.ends_with(&shipped), "{kept}");
+    }
+    let plain_tried: Vec<(String, f64)> = serde_json::from_value(plain["finetune_validation"].clone()).unwrap();
+    assert_eq!(plain_tried, tried[..2].to_vec());
+
+    // A CompNet that does not cover the function (the tiny one's two outputs, three needed).
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("f.c");
+    std::fs::write(&c, "void three(double x, double *a, double *b, double *c) { *a = x; *b = 2 * x; *c = -x; }\n")
+        .unwrap();
+    let compile_three = |extra: &[&str]| {
+        bin()
+            .arg("compile")
+            .arg(&c)
+            .args(["--function", "three", "--checkpoint", &shipped, "--cpn-also", &tiny, "--test-pairs", "64"])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap()
+    };
+    let out = compile_three(&["--finetune", "128", "--epochs", "3"]);
+    let warning = String::from_utf8_lossy(&out.stderr).into_owned();
+    ok(out, "compnet compile --cpn-also with a CompNet that does not cover the function");
+    assert!(warning.contains("does not cover three (1 → 3); skipped"), "{warning}");
+    let out = compile_three(&[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it needs --finetune N"));
+}
+
 #[test]
 fn compile_rejects_bad_input_with_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

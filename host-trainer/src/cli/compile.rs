@@ -103,6 +103,12 @@ pub(super) struct CompileArgs {
     /// spread (`compnet eval --spread`); 0: no third start.
     #[arg(long, default_value_t = 0.0)]
     spread: f64,
+    /// With --finetune, another CompNet's starts too (repeatable): the function compiled by it
+    /// (read with its own vocabulary) and, with --recycle, its stretched reading recycled. The
+    /// start of lowest validation MSE among all is kept (`compnet eval --cpn-also`). A CompNet
+    /// whose covering shape does not cover the function is skipped with a warning.
+    #[arg(long, value_name = "DIR")]
+    cpn_also: Vec<PathBuf>,
     /// Fresh test inputs for the accuracy report (run through the real function).
     #[arg(long, default_value_t = 1024)]
     test_pairs: usize,
@@ -139,8 +145,11 @@ struct CompileReport {
     best_constant_test_mse: f64,
     finetune_pairs: usize,
     finetuned_test_mse: Option<f64>,
-    /// The start the finetuned surrogate came from: `compiled`, `recycled` or `spread`.
-    finetune_start: Option<&'static str>,
+    /// The start the finetuned surrogate came from: `compiled`, `recycled` or `spread`, or with
+    /// `--cpn-also` `compiled by DIR` or `recycled from DIR`.
+    finetune_start: Option<String>,
+    /// Every start finetuned, with its best validation MSE (the lowest wins; the earlier on a tie).
+    finetune_validation: Vec<(String, f64)>,
     finetune_seconds: Option<f64>,
     onnx: String,
     blob: String,
@@ -163,6 +172,10 @@ pub(super) fn harness_pairs(
 pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
     let precision = super::model_file::parse_precision(&a.precision)?;
     super::check_start_flags(a.recycle, a.spread)?;
+    anyhow::ensure!(
+        a.cpn_also.is_empty() || a.finetune > 0,
+        "--cpn-also chooses among CompNets' starts by finetuning them: it needs --finetune N (pairs to finetune on)"
+    );
     let source =
         std::fs::read_to_string(&a.file).with_context(|| format!("cannot read C source {}", a.file.display()))?;
     let signature = Signature::from_source(&source, &a.function)
@@ -246,6 +259,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         .sum::<anyhow::Result<f64>>()?
         / trials as f64;
     let mut finetuned = None;
+    let mut validation = Vec::new();
     if a.finetune > 0 {
         let pairs = harness_pairs(&source, &signature, domain, a.finetune, a.seed)
             .with_context(|| format!("collecting {} finetuning pairs of {}", a.finetune, a.function))?;
@@ -261,24 +275,53 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, its output
         // stretched onto the domain with the dormant units recycled (and with --spread the
         // compiled surrogate spread); the lowest validation MSE is kept.
-        let mut starts = vec![("compiled", surrogate.clone())];
-        if generated && a.recycle > 0.0 {
+        let mut starts = vec![("compiled".to_owned(), surrogate.clone())];
+        // The finetuning inputs as a covering shape's first layer reads them (padded to its width).
+        let inputs = |covering: &CoveringShape| {
             let (mut x, mut y) = (Vec::new(), Vec::new());
             covering.push_pairs(&pairs, 0..pairs.len(), &domains, &mut x, &mut y);
-            let mut params = compiled.stretched.clone();
-            recycle_dormant(&covering, &mut params, &x, a.recycle as f32, a.seed)?;
-            starts.push(("recycled", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
+            x
+        };
+        // A covering's flat parameters with their dormant units recycled on those inputs.
+        let recycled = |covering: &CoveringShape, mut params: Vec<f32>| -> anyhow::Result<_> {
+            recycle_dormant(covering, &mut params, &inputs(covering), a.recycle as f32, a.seed)?;
+            covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)
+        };
+        if generated && a.recycle > 0.0 {
+            starts.push(("recycled".to_owned(), recycled(&covering, compiled.stretched.clone())?));
             if a.spread > 0.0 {
                 let mut params = compiled.params.clone();
-                spread_live(&covering, &mut params, &x, a.recycle as f32, a.spread as f32, a.seed)?;
-                starts.push(("spread", covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
+                spread_live(&covering, &mut params, &inputs(&covering), a.recycle as f32, a.spread as f32, a.seed)?;
+                starts
+                    .push(("spread".to_owned(), covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
             }
         }
-        let mut best: Option<(&str, FitResult)> = None;
+        for dir in &a.cpn_also {
+            let (other, _) = checkpoint::load_model(dir, &device)
+                .with_context(|| format!("loading the --cpn-also CompNet {}", dir.display()))?;
+            let shape = other.covering().clone();
+            if !shape.covers(n_in, n_out) {
+                eprintln!(
+                    "warning: --cpn-also {}: its covering shape {:?} does not cover {} ({n_in} → {n_out}); skipped",
+                    dir.display(),
+                    shape.widths(),
+                    a.function
+                );
+                continue;
+            }
+            let by = compile(&other, &source, &signature, surrogate.meta.clone(), &domains, &device)
+                .with_context(|| format!("compiling {} with --cpn-also {}", a.function, dir.display()))?;
+            starts.push((format!("compiled by {}", dir.display()), by.surrogate));
+            if a.recycle > 0.0 {
+                starts.push((format!("recycled from {}", dir.display()), recycled(&shape, by.stretched)?));
+            }
+        }
+        let mut best: Option<(String, FitResult)> = None;
         for (name, start) in starts {
             let bar = ProgressBar::new(config.epochs as u64);
             let r = fit_from(&pairs, Some(&start), start.meta.clone(), domains.clone(), &config, &device, &bar)?;
             bar.finish_and_clear();
+            validation.push((name.clone(), r.best_val_mse));
             if best.as_ref().is_none_or(|(_, b)| r.best_val_mse < b.best_val_mse) {
                 best = Some((name, r));
             }
@@ -288,7 +331,7 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         finetuned =
             Some((mse(&surrogate.eval_batch(test.inputs())?, test.outputs()), t.elapsed().as_secs_f64(), start));
     }
-    surrogate.meta.export_error = finetuned.map_or(compiled_mse, |f| f.0) as f32;
+    surrogate.meta.export_error = finetuned.as_ref().map_or(compiled_mse, |f| f.0) as f32;
     let Exported { onnx, blob, .. } = write_checked(&surrogate, &options, &onnx_path, &blob_path)?;
 
     let report = CompileReport {
@@ -308,9 +351,10 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         improvement_over_random: random_mse / compiled_mse,
         best_constant_test_mse: constant,
         finetune_pairs: a.finetune,
-        finetuned_test_mse: finetuned.map(|f| f.0),
-        finetune_seconds: finetuned.map(|f| f.1),
-        finetune_start: finetuned.map(|f| f.2),
+        finetuned_test_mse: finetuned.as_ref().map(|f| f.0),
+        finetune_seconds: finetuned.as_ref().map(|f| f.1),
+        finetune_start: finetuned.as_ref().map(|f| f.2.clone()),
+        finetune_validation: validation,
         onnx: onnx_path.display().to_string(),
         blob: blob_path.display().to_string(),
     };
@@ -329,6 +373,11 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
             "finetuned    {f:.4e} after {} epochs on {} pairs ({secs:.1} s; from the {start} start)",
             a.epochs, a.finetune
         );
+        if report.finetune_validation.len() > 1 {
+            let each: Vec<String> =
+                report.finetune_validation.iter().map(|(name, v)| format!("{name} {v:.4e}")).collect();
+            println!("validation   {} (lowest kept)", each.join(", "));
+        }
     }
     println!(
         "written      {} ({} bytes), {} ({} bytes), {stem}.report.json",
