@@ -274,7 +274,8 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         // As `compnet eval` does: the compiled surrogate and, when CompNet wrote it, its output
         // stretched onto the domain with the dormant units recycled (and with --spread the
-        // compiled surrogate spread); the lowest validation MSE is kept.
+        // compiled surrogate spread), then the same two of every --cpn-also CompNet that covers
+        // the function; the lowest validation MSE is kept.
         let mut starts = vec![("compiled".to_owned(), surrogate.clone())];
         // The finetuning inputs as a covering shape's first layer reads them (padded to its width).
         let inputs = |covering: &CoveringShape| {
