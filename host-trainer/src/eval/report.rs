@@ -527,12 +527,14 @@ pub fn merge(mut reports: Vec<EvalReport>) -> anyhow::Result<EvalReport> {
 
 /// The devices and arithmetic of joined runs, when they did not all multiply alike (e.g. a CPU
 /// run joined to GPU runs): `[{device, device_arithmetic, runs}]`, one entry per kind of
-/// arithmetic (device and whether below f32), the first run's figures for it. `None` when the
-/// runs agree, so that the first run's `device_arithmetic` speaks for all.
+/// arithmetic (device and whether below f32), the first run's figures for it; runs written before
+/// the arithmetic was measured form entries of their own with `device_arithmetic` null. `None`
+/// when the runs agree (or none was measured), so that the first run's `device_arithmetic`
+/// speaks for all.
 fn arithmetic_of_runs<'a>(configs: impl Iterator<Item = &'a serde_json::Value>) -> Option<serde_json::Value> {
     let mut kinds: Vec<serde_json::Value> = Vec::new();
     for c in configs {
-        let Some(a) = c.get("device_arithmetic") else { continue };
+        let a = c.get("device_arithmetic").cloned().unwrap_or(serde_json::Value::Null);
         let device = c.get("device").cloned().unwrap_or(serde_json::Value::Null);
         let alike =
             |k: &serde_json::Value| k["device"] == device && k["device_arithmetic"]["below_f32"] == a["below_f32"];
@@ -541,7 +543,8 @@ fn arithmetic_of_runs<'a>(configs: impl Iterator<Item = &'a serde_json::Value>) 
             None => kinds.push(serde_json::json!({"device": device, "device_arithmetic": a, "runs": 1})),
         }
     }
-    (kinds.len() > 1).then_some(serde_json::Value::Array(kinds))
+    let measured = kinds.iter().any(|k| !k["device_arithmetic"].is_null());
+    (measured && kinds.len() > 1).then_some(serde_json::Value::Array(kinds))
 }
 
 /// A mean test loss in the report's tables; "–" for a method this run did not finetune.
@@ -606,7 +609,9 @@ fn arithmetic_line(config: &serde_json::Value) -> Option<String> {
             .filter_map(|r| {
                 let n = r.get("runs")?.as_u64()?;
                 let plural = if n == 1 { "" } else { "s" };
-                Some(format!("{n} run{plural} on {}: {}", device(r), kind(r.get("device_arithmetic")?)?))
+                let arithmetic = kind(r.get("device_arithmetic")?)
+                    .unwrap_or_else(|| "not measured (written before 2026-12-05)".to_owned());
+                Some(format!("{n} run{plural} on {}: {arithmetic}", device(r)))
             })
             .collect();
         return Some(format!("Matrix products differ between the joined runs: {} {tail}", each.join("; ")));
@@ -1394,9 +1399,24 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("2 runs on cuda: below f32: TF32-like, as GPUs' tensor cores read f32, about 11 bits"));
-        let alike = merge(vec![gpu1, run(&["jpeg"], "cuda", 12.0, true)]).unwrap();
+        let alike = merge(vec![gpu1.clone(), run(&["jpeg"], "cuda", 12.0, true)]).unwrap();
         assert!(alike.config.get("device_arithmetic_runs").is_none());
         assert!(markdown(&alike).contains("Matrix products on this run's device (cuda)"));
+        // A run written before the arithmetic was measured, first: the line still names the
+        // measured runs and counts the other as not measured.
+        let mut old = run(&["jpeg"], "cuda", 0.0, false);
+        old.config.as_object_mut().unwrap().remove("device_arithmetic");
+        let text = markdown(&merge(vec![old.clone(), gpu1]).unwrap());
+        assert!(
+            text.contains("1 run on cuda: not measured (written before 2026-12-05); 1 run on cuda: below f32"),
+            "{text}"
+        );
+        // Nothing measured at all: no line.
+        let mut older = run(&["kmeans"], "cuda", 0.0, false);
+        older.config.as_object_mut().unwrap().remove("device_arithmetic");
+        let none = merge(vec![old, older]).unwrap();
+        assert!(none.config.get("device_arithmetic_runs").is_none());
+        assert!(!markdown(&none).contains("Matrix products"));
     }
 
     /// A run whose RND is the scaled control says so above its tables; the paper's RND (and a
