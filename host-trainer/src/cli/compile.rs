@@ -297,24 +297,23 @@ pub(super) fn compile_command(a: CompileArgs) -> anyhow::Result<()> {
                     .push(("spread".to_owned(), covering.surrogate(&params, surrogate.meta.clone(), &domains, n_out)?));
             }
         }
-        for dir in &a.cpn_also {
-            let (other, _) = checkpoint::load_model(dir, &device)
-                .with_context(|| format!("loading the --cpn-also CompNet {}", dir.display()))?;
-            let shape = other.covering().clone();
+        // (`load_compnets` of no paths would load the shipped CompNets: none given, none loaded.)
+        let others = if a.cpn_also.is_empty() { Vec::new() } else { load_compnets(&a.cpn_also, &device)? };
+        for LoadedCompNet { path, net: other, covering: shape } in &others {
             if !shape.covers(n_in, n_out) {
                 eprintln!(
                     "warning: --cpn-also {}: its covering shape {:?} does not cover {} ({n_in} → {n_out}); skipped",
-                    dir.display(),
+                    path.display(),
                     shape.widths(),
                     a.function
                 );
                 continue;
             }
-            let by = compile(&other, &source, &signature, surrogate.meta.clone(), &domains, &device)
-                .with_context(|| format!("compiling {} with --cpn-also {}", a.function, dir.display()))?;
-            starts.push((format!("compiled by {}", dir.display()), by.surrogate));
+            let by = compile(other, &source, &signature, surrogate.meta.clone(), &domains, &device)
+                .with_context(|| format!("compiling {} with --cpn-also {}", a.function, path.display()))?;
+            starts.push((format!("compiled by {}", path.display()), by.surrogate));
             if a.recycle > 0.0 {
-                starts.push((format!("recycled from {}", dir.display()), recycled(&shape, by.stretched)?));
+                starts.push((format!("recycled from {}", path.display()), recycled(shape, by.stretched)?));
             }
         }
         let mut best: Option<(String, FitResult)> = None;
